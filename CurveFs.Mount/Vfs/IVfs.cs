@@ -64,18 +64,6 @@ public readonly record struct StatFsReply(
     ulong BlockSize, ulong FragmentSize, ulong Blocks, ulong BlocksFree, ulong BlocksAvailable,
     ulong Files, ulong FilesFree, ulong FilesAvailable, ulong NameMax);
 
-/// <summary>The result of an operation: an errno or a value.</summary>
-public readonly struct Result<T>
-{
-    public Result(T value) { Value = value; Error = Errno.Ok; }
-    public Result(Errno error) { Value = default!; Error = error; }
-    public T Value { get; }
-    public Errno Error { get; }
-    public bool Ok => Error == Errno.Ok;
-    public static implicit operator Result<T>(T value) => new(value);
-    public static implicit operator Result<T>(Errno error) => new(error);
-}
-
 /// <summary>
 /// The filesystem as the FUSE adapter sees it: one method per low-level operation, inode based.
 /// Implementations never throw to the caller for filesystem errors; they return an errno. The adapter
