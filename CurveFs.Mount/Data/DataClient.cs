@@ -1,0 +1,82 @@
+using System.Collections.Concurrent;
+using CurveFs.Common.Fs;
+using CurveFs.Common.Meta;
+using CurveFs.Mount.Meta;
+using CurveFs.Mount.ObjectStore;
+using Microsoft.Extensions.Logging;
+
+namespace CurveFs.Mount.Data;
+
+/// <summary>
+/// File data of one mounted filesystem: buffers writes per inode, uploads them as blocks and commits
+/// them as slices, and reads by resolving committed slices (newest wins) and overlaying what is
+/// still buffered. See docs/data-layout.md.
+/// </summary>
+public sealed partial class DataClient(
+    IMetaClient meta, IObjectStore store, ChunkIdPool chunkIds, DataClientOptions options, ILogger logger)
+{
+    private readonly ConcurrentDictionary<ulong, InodeWriteBuffer> _buffers = new();
+    private readonly SliceCache _slices = new();
+    private readonly BlockCache _blocks = new(options.BlockCacheBytes);
+    private readonly SemaphoreSlim _requests = new(options.MaxConcurrentRequests);
+    private long _bufferedTotal;
+
+    private FsInfo Fs => meta.Fs;
+
+    /// <summary>Bytes buffered and not yet committed, across all files.</summary>
+    public long BufferedBytes => Interlocked.Read(ref _bufferedTotal);
+
+    /// <summary>The end of the furthest uncommitted write of an inode, 0 when nothing is pending.</summary>
+    public ulong PendingEnd(ulong ino)
+    {
+        if (!_buffers.TryGetValue(ino, out var buffer)) return 0;
+        lock (buffer.Lock) return buffer.PendingEnd;
+    }
+
+    public bool HasPendingWrites(ulong ino)
+    {
+        if (!_buffers.TryGetValue(ino, out var buffer)) return false;
+        lock (buffer.Lock) return !buffer.IsEmpty;
+    }
+
+    /// <summary>Drops cached slice lists of an inode (another client may have changed it, or it was truncated).</summary>
+    public void Invalidate(ulong ino) => _slices.Invalidate(ino);
+
+    /// <summary>Forgets an inode with nothing pending (the kernel dropped it).</summary>
+    public void Forget(ulong ino)
+    {
+        _slices.Remove(ino);
+        if (_buffers.TryGetValue(ino, out var buffer))
+        {
+            lock (buffer.Lock)
+            {
+                if (buffer.IsEmpty) _buffers.TryRemove(new KeyValuePair<ulong, InodeWriteBuffer>(ino, buffer));
+            }
+        }
+    }
+
+    /// <summary>Flushes every file with buffered writes (unmount, sync).</summary>
+    public async ValueTask<Errno> FlushAllAsync()
+    {
+        var result = Errno.Ok;
+        foreach (var ino in _buffers.Keys)
+        {
+            var error = await FlushAsync(ino).ConfigureAwait(false);
+            if (error != Errno.Ok) result = error;
+        }
+        return result;
+    }
+
+    /// <summary>Discards what is buffered for an inode that no longer exists.</summary>
+    public void Discard(ulong ino)
+    {
+        if (!_buffers.TryRemove(ino, out var buffer)) return;
+        lock (buffer.Lock)
+        {
+            foreach (var slice in buffer.Dirty) slice.Release();
+            Interlocked.Add(ref _bufferedTotal, -buffer.Dirty.Sum(s => (long)s.Length));
+            buffer.Dirty.Clear();
+        }
+        _slices.Remove(ino);
+    }
+}

@@ -1,0 +1,61 @@
+using CurveFs.Common.Meta;
+
+namespace CurveFs.Mount.Data;
+
+/// <summary>
+/// Committed slice lists per (inode, chunk index), as fetched from the metadata service. Entries are
+/// dropped when this client commits or truncates, and when a file is opened (close-to-open: another
+/// client may have written it). A per-inode generation keeps a fetch that raced with an invalidation
+/// from caching what it saw.
+/// </summary>
+internal sealed class SliceCache
+{
+    private readonly object _lock = new();
+    private readonly Dictionary<ulong, InodeEntry> _inodes = [];
+
+    private sealed class InodeEntry
+    {
+        public long Generation;
+        public readonly Dictionary<ulong, List<SliceRecord>> Chunks = [];
+    }
+
+    /// <summary>The cached list, or null and the generation to pass to <see cref="Store"/>.</summary>
+    public List<SliceRecord>? TryGet(ulong ino, ulong chunkIndex, out long generation)
+    {
+        lock (_lock)
+        {
+            if (!_inodes.TryGetValue(ino, out var entry)) _inodes[ino] = entry = new InodeEntry();
+            generation = entry.Generation;
+            return entry.Chunks.GetValueOrDefault(chunkIndex);
+        }
+    }
+
+    public void Store(ulong ino, ulong chunkIndex, long generation, List<SliceRecord> slices)
+    {
+        lock (_lock)
+        {
+            if (_inodes.TryGetValue(ino, out var entry) && entry.Generation == generation) entry.Chunks[chunkIndex] = slices;
+        }
+    }
+
+    public void Invalidate(ulong ino)
+    {
+        lock (_lock)
+        {
+            if (_inodes.TryGetValue(ino, out var entry))
+            {
+                entry.Generation++;
+                entry.Chunks.Clear();
+            }
+        }
+    }
+
+    /// <summary>Forgets an inode entirely (the kernel forgot it, or it was deleted).</summary>
+    public void Remove(ulong ino)
+    {
+        lock (_lock)
+        {
+            if (_inodes.Remove(ino, out var entry)) entry.Generation++;
+        }
+    }
+}
