@@ -1,1 +1,1 @@
-return 0;
+return CurveFs.MetaServer.Cli.MetaServerCli.Run(args);
