@@ -1,3 +1,4 @@
+using CurveFs.Common.Fs;
 namespace CurveFs.Common.Snapshot;
 
 /// <summary>

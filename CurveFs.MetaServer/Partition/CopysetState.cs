@@ -14,8 +14,10 @@ public sealed class CopysetState
 
     public OrderedKvStore Store { get; } = new();
 
-    /// <summary>Applies a command. Returns the result and whether the state changed (a host logs only those).</summary>
-    public (MetaResult Result, bool Changed) Apply(MetaCommand command)
+    /// <summary>Applies a command. Returns the result and whether the state changed (a host logs only those).
+    /// When the command changed the state, <paramref name="beforeCommit"/> runs before the change is
+    /// kept (a host appends the command to its log there); if it throws, the change is rolled back.</summary>
+    public (MetaResult Result, bool Changed) Apply(MetaCommand command, Action? beforeCommit = null)
     {
         var txn = new UndoLogTransaction(Store);
         MetaResult result;
@@ -34,6 +36,18 @@ public sealed class CopysetState
             return (result, false);
         }
         var changed = txn.HasChanges;
+        if (changed && beforeCommit is not null)
+        {
+            try
+            {
+                beforeCommit();
+            }
+            catch
+            {
+                txn.Rollback();
+                throw;
+            }
+        }
         txn.Commit();
         return (result, changed);
     }

@@ -1,3 +1,4 @@
+using CurveFs.Common.Fs;
 using CurveFs.Common.Snapshot;
 using Xunit;
 

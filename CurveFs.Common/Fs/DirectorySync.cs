@@ -1,10 +1,10 @@
 using System.Runtime.InteropServices;
 
-namespace CurveFs.Common.Snapshot;
+namespace CurveFs.Common.Fs;
 
 /// <summary>fsync of a directory, which makes a rename inside it durable. .NET has no API for this,
 /// so on Linux it calls open(O_RDONLY | O_DIRECTORY) and fsync directly. Elsewhere it does nothing.</summary>
-internal static partial class DirectorySync
+public static partial class DirectorySync
 {
     private const int EINTR = 4;
     private const int O_RDONLY = 0;
