@@ -1,1 +1,1 @@
-return 0;
+return CurveFs.Mount.Cli.CurveCli.Run(args);

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using CurveFs.Mds.Embedded;
+using CurveFs.Mount.Data;
+using CurveFs.Mount.Fuse;
+using CurveFs.Mount.Hosting;
+using CurveFs.Mount.Vfs;
+using Microsoft.Extensions.Logging;
+
+namespace CurveFs.Mount.Cli;
+
+/// <summary><c>curvefs mount --local DATA_DIR MOUNTPOINT</c>: the embedded filesystem through FUSE,
+/// in the foreground unless -d/--background is given.</summary>
+public static class MountCommand
+{
+    public static Command Build()
+    {
+        var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "An existing empty directory to mount on." };
+        var local = new Option<string?>("--local") { Description = "Run everything in this process, keeping metadata and data in DATA_DIR (created if missing).", HelpName = "DATA_DIR" };
+        var fuseOptions = new Option<string[]>("-o") { Description = "FUSE mount options, comma separated (allow_other, default_permissions, ro, fsname=...).", AllowMultipleArgumentsPerToken = false };
+        var background = new Option<bool>("--background", "-d") { Description = "Mount, then return and keep serving in the background (log in DATA_DIR/curvefs.log)." };
+        var name = new Option<string>("--name") { Description = "Filesystem name (new data directories only).", DefaultValueFactory = _ => "curvefs" };
+        var chunkSize = new Option<string>("--chunk-size") { Description = "Chunk size (new data directories only).", DefaultValueFactory = _ => "64M" };
+        var blockSize = new Option<string>("--block-size") { Description = "Block size (new data directories only).", DefaultValueFactory = _ => "4M" };
+        var cacheSize = new Option<string>("--cache-size") { Description = "Memory for cached data blocks.", DefaultValueFactory = _ => "128M" };
+        var bufferSize = new Option<string>("--buffer-size") { Description = "Memory for buffered writes of all files together.", DefaultValueFactory = _ => "256M" };
+        var entryTimeout = new Option<double>("--entry-timeout") { Description = "Seconds the kernel may cache names.", DefaultValueFactory = _ => 1.0 };
+        var attrTimeout = new Option<double>("--attr-timeout") { Description = "Seconds the kernel may cache attributes.", DefaultValueFactory = _ => 1.0 };
+        var threads = new Option<int>("--threads") { Description = "FUSE worker threads.", DefaultValueFactory = _ => FuseSession.DefaultMaxThreads };
+        var logFile = new Option<string?>("--log-file") { Description = "Write the log here instead of standard error." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every warning and debug detail." };
+
+        var command = new Command("mount", "Mount a CurveFs filesystem.")
+        {
+            mountPoint, local, fuseOptions, background, name, chunkSize, blockSize, cacheSize, bufferSize, entryTimeout, attrTimeout, threads, logFile, verbose,
+        };
+        command.SetAction(result =>
+        {
+            var request = new MountRequest(
+                MountPoint: result.GetValue(mountPoint)!,
+                DataDir: result.GetValue(local),
+                FuseOptions: (result.GetValue(fuseOptions) ?? []).SelectMany(o => o.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList(),
+                Background: result.GetValue(background),
+                Name: result.GetValue(name)!,
+                ChunkSize: result.GetValue(chunkSize)!,
+                BlockSize: result.GetValue(blockSize)!,
+                CacheSize: result.GetValue(cacheSize)!,
+                BufferSize: result.GetValue(bufferSize)!,
+                EntryTimeout: result.GetValue(entryTimeout),
+                AttrTimeout: result.GetValue(attrTimeout),
+                Threads: result.GetValue(threads),
+                LogFile: result.GetValue(logFile),
+                Verbose: result.GetValue(verbose));
+            return MountRunner.Run(request);
+        });
+        return command;
+    }
+}
+
+/// <summary>The parsed mount command line.</summary>
+public sealed record MountRequest(
+    string MountPoint, string? DataDir, List<string> FuseOptions, bool Background, string Name,
+    string ChunkSize, string BlockSize, string CacheSize, string BufferSize,
+    double EntryTimeout, double AttrTimeout, int Threads, string? LogFile, bool Verbose);

@@ -1,0 +1,123 @@
+using CurveFs.Mds.Embedded;
+using CurveFs.Mount.Cli;
+using CurveFs.Mount.Data;
+using CurveFs.Mount.Fuse;
+using CurveFs.Mount.Vfs;
+using Microsoft.Extensions.Logging;
+
+namespace CurveFs.Mount.Hosting;
+
+/// <summary>Validates a mount request, starts the filesystem and serves FUSE until unmounted.</summary>
+public static class MountRunner
+{
+    public const int ExitUsage = 64;
+    public const int ExitFailure = 1;
+
+    public static int Run(MountRequest request)
+    {
+        if (request.DataDir is null)
+            return Fail("--local DATA_DIR is required: CurveFs mounts run embedded (cluster mounts are not available yet)", ExitUsage);
+        if (!TryBuildOptions(request, out var options, out var error)) return Fail(error, ExitUsage);
+        var mountPoint = Path.GetFullPath(request.MountPoint);
+        if (!Directory.Exists(mountPoint)) return Fail($"mount point {mountPoint} does not exist or is not a directory: create it first (mkdir -p {mountPoint})", ExitUsage);
+        if (FuseMountTable.IsMounted(mountPoint)) return Fail($"{mountPoint} is already a mount point: unmount it first (curvefs umount {mountPoint})", ExitFailure);
+        if (request.Background) return Daemonizer.StartInBackground(request, mountPoint, Path.GetFullPath(request.DataDir));
+
+        using var loggers = Logging.Create(request.LogFile, request.Verbose);
+        var logger = loggers.CreateLogger("curvefs");
+        EmbeddedFilesystem fs;
+        try
+        {
+            fs = EmbeddedFilesystem.OpenAsync(options, loggers).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException
+                                      or Common.Snapshot.SnapshotCorruptException or MetaServer.Storage.CommandLogCorruptException)
+        {
+            logger.LogError("cannot start: {Message}", e.Message);
+            return Fail(e.Message, ExitFailure);
+        }
+        try
+        {
+            var fuseOptions = FuseOptionsFor(request, fs.Info.Name);
+            using var session = new FuseSession(fs.Vfs, mountPoint, fuseOptions, loggers.CreateLogger<FuseSession>(), request.Threads);
+            session.Mount();
+            logger.LogInformation("mounted {Name} at {MountPoint} (data in {DataDir})", fs.Info.Name, mountPoint, request.DataDir);
+            session.Run();
+            logger.LogInformation("unmounted {MountPoint}", mountPoint);
+            return 0;
+        }
+        catch (Exception e) when (e is FuseException or IOException)
+        {
+            logger.LogError("mount failed: {Message}", e.Message);
+            return Fail(e.Message, ExitFailure);
+        }
+        finally
+        {
+            fs.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>The FUSE options: the user's -o list on top of CurveFs's defaults. As root, the mount
+    /// is shared (allow_other) and the kernel checks permissions as well (default_permissions), the
+    /// way multi-user filesystems are mounted.</summary>
+    private static List<string> FuseOptionsFor(MountRequest request, string fsName)
+    {
+        var list = new List<string> { $"fsname=curvefs:{fsName}", "subtype=curvefs" };
+        if (ProcessIdentity.EffectiveUid == 0)
+        {
+            list.Add("allow_other");
+            list.Add("default_permissions");
+        }
+        foreach (var option in request.FuseOptions)
+        {
+            var key = option.Split('=')[0];
+            list.RemoveAll(o => o.Split('=')[0] == key);
+            list.Add(option);
+        }
+        return list;
+    }
+
+    private static bool TryBuildOptions(MountRequest request, out EmbeddedOptions options, out string error)
+    {
+        options = null!;
+        error = "";
+        if (!SizeParser.TryParse(request.ChunkSize, out var chunk) || chunk > uint.MaxValue) { error = $"invalid --chunk-size '{request.ChunkSize}'"; return false; }
+        if (!SizeParser.TryParse(request.BlockSize, out var block) || block > uint.MaxValue) { error = $"invalid --block-size '{request.BlockSize}'"; return false; }
+        if (!SizeParser.TryParse(request.CacheSize, out var cache)) { error = $"invalid --cache-size '{request.CacheSize}'"; return false; }
+        if (!SizeParser.TryParse(request.BufferSize, out var buffer) || buffer < (1 << 20)) { error = $"invalid --buffer-size '{request.BufferSize}' (at least 1M)"; return false; }
+        try
+        {
+            LocalFsRegistry.ValidateSizes((uint)chunk, (uint)block);
+        }
+        catch (ArgumentException e)
+        {
+            error = e.Message;
+            return false;
+        }
+        if (request.EntryTimeout < 0 || request.AttrTimeout < 0) { error = "timeouts cannot be negative"; return false; }
+        if (request.Threads is < 1 or > 1024) { error = "--threads must be between 1 and 1024"; return false; }
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Contains(',') || request.Name.Contains('/')) { error = $"invalid --name '{request.Name}'"; return false; }
+        options = new EmbeddedOptions(request.DataDir!)
+        {
+            Name = request.Name,
+            ChunkSize = (uint)chunk,
+            BlockSize = (uint)block,
+            RootUid = ProcessIdentity.Uid,
+            RootGid = ProcessIdentity.Gid,
+            Data = new DataClientOptions { BlockCacheBytes = cache, TotalBufferBytes = buffer, FileBufferBytes = Math.Min(buffer, 32L << 20) },
+            Vfs = new VfsOptions
+            {
+                EntryTimeoutSeconds = request.EntryTimeout,
+                AttrTimeoutSeconds = request.AttrTimeout,
+                ReadOnly = request.FuseOptions.Contains("ro"),
+            },
+        };
+        return true;
+    }
+
+    private static int Fail(string message, int code)
+    {
+        Console.Error.WriteLine($"curvefs mount: {message}");
+        return code;
+    }
+}

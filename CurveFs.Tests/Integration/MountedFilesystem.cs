@@ -1,0 +1,119 @@
+using System.Diagnostics;
+
+namespace CurveFs.Tests.Integration;
+
+/// <summary>
+/// A real <c>curvefs mount --local</c> process serving a temp directory through FUSE. Tests use the
+/// mount point with ordinary syscalls and tools, and can unmount, remount or kill -9 the process.
+/// </summary>
+public sealed class MountedFilesystem : IDisposable
+{
+    private static readonly TimeSpan MountTimeout = TimeSpan.FromSeconds(60);
+    private readonly string[] _extraArgs;
+    private readonly string _root;
+    private Process? _process;
+    private int _starts;
+
+    public MountedFilesystem(params string[] extraArgs)
+    {
+        _extraArgs = extraArgs;
+        _root = Directory.CreateTempSubdirectory("curvefs-it-").FullName;
+        DataDir = Path.Combine(_root, "data");
+        MountPoint = Path.Combine(_root, "mnt");
+        Directory.CreateDirectory(MountPoint);
+        Mount();
+    }
+
+    public string DataDir { get; }
+    public string MountPoint { get; }
+    public string LogPath => Path.Combine(_root, $"curvefs-{_starts}.log");
+    public int? Pid => _process?.Id;
+
+    /// <summary>A path inside the mount.</summary>
+    public string PathOf(string relative) => Path.Combine(MountPoint, relative);
+
+    public void Mount()
+    {
+        _starts++;
+        var start = new ProcessStartInfo(Binaries.Curvefs) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "mount", "--local", DataDir, MountPoint }.Concat(_extraArgs)) start.ArgumentList.Add(arg);
+        var log = new StreamWriter(LogPath) { AutoFlush = true };
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.Exited += (_, _) => { lock (log) log.Dispose(); };
+        process.EnableRaisingEvents = true;
+        _process = process;
+        var deadline = DateTime.UtcNow + MountTimeout;
+        while (!MountTable.IsMounted(MountPoint))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"curvefs exited with {process.ExitCode} before mounting:\n{ReadLog()}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"curvefs did not mount within {MountTimeout}:\n{ReadLog()}");
+            Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>Unmounts the way a user does (curvefs umount) and waits for the process to finish.</summary>
+    public void Unmount()
+    {
+        var result = Shell.Run($"'{Binaries.Curvefs}' umount '{MountPoint}'");
+        Assert.True(result.ExitCode == 0, $"curvefs umount failed: {result}\n{ReadLog()}");
+        WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.Equal(0, _process!.ExitCode);
+    }
+
+    /// <summary>kill -9 of the mount process, then detaching the dead mount.</summary>
+    public void Kill9()
+    {
+        _process!.Kill();
+        WaitForExit(TimeSpan.FromSeconds(30));
+        Shell.Run($"fusermount3 -uz '{MountPoint}'");
+    }
+
+    public void Remount()
+    {
+        Unmount();
+        Mount();
+    }
+
+    private void WaitForExit(TimeSpan timeout)
+    {
+        if (!_process!.WaitForExit(timeout)) throw new TimeoutException($"curvefs did not exit within {timeout}:\n{ReadLog()}");
+        _process.WaitForExit();
+    }
+
+    public string ReadLog()
+    {
+        try
+        {
+            using var file = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return new StreamReader(file).ReadToEnd();
+        }
+        catch (IOException)
+        {
+            return "(no log)";
+        }
+    }
+
+    public void Dispose()
+    {
+        if (MountTable.IsMounted(MountPoint)) Shell.Run($"fusermount3 -u '{MountPoint}' || fusermount3 -uz '{MountPoint}'");
+        if (_process is { HasExited: false })
+        {
+            if (!_process.WaitForExit(TimeSpan.FromSeconds(30))) _process.Kill();
+        }
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
