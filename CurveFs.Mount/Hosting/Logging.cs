@@ -24,7 +24,7 @@ internal static class Logging
                 o.ColorBehavior = LoggerColorBehavior.Disabled;
             });
             builder.AddFilter("Microsoft", LogLevel.Warning);
-            builder.Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         });
     }
 }

@@ -18,6 +18,8 @@ public sealed class MountedFilesystem : IDisposable
     {
         _extraArgs = extraArgs;
         _root = Directory.CreateTempSubdirectory("curvefs-it-").FullName;
+        // Other users (the permission tests run as nobody) must be able to reach the mount point.
+        File.SetUnixFileMode(_root, (UnixFileMode)0x1ED);
         DataDir = Path.Combine(_root, "data");
         MountPoint = Path.Combine(_root, "mnt");
         Directory.CreateDirectory(MountPoint);

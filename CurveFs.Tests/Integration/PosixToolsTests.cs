@@ -82,7 +82,7 @@ public sealed class PosixToolsTests(MountFixture mount) : IClassFixture<MountFix
             chmod 640 f && [ "$(stat -c %a f)" = 640 ]
             chmod u+s,g+s f && [ "$(stat -c %a f)" = 6640 ]
             chown 1234:5678 f && [ "$(stat -c %u:%g f)" = 1234:5678 ]
-            [ "$(stat -c %a f)" = 640 ]
+            [ "$(stat -c %a f)" = 2640 ] # chown drops setuid; setgid without group-exec stays (as on ext4)
             touch -d '2001-02-03 04:05:06.123456789' f
             [ "$(stat -c %.9Y f)" = "$(date -d '2001-02-03 04:05:06.123456789' +%s.%N)" ]
             truncate -s 100000 f && [ "$(stat -c %s f)" = 100000 ]
@@ -103,11 +103,11 @@ public sealed class PosixToolsTests(MountFixture mount) : IClassFixture<MountFix
             setfattr -n user.color -v blue f
             setfattr -n user.bin -v 0x00ff10 f
             [ "$(getfattr --only-values -n user.color f)" = blue ]
-            getfattr -d -e hex f | grep -q 'user.bin=0x00ff10'
+            getfattr -d -e hex f | grep 'user.bin=0x00ff10' >/dev/null
             [ "$(getfattr -d f | grep -c '^user\.')" = 2 ]
             setfattr -x user.color f
             ! getfattr -n user.color f 2>/dev/null
-            getfattr -n user.color f 2>&1 | grep -q 'No such attribute'
+            getfattr -n user.color f 2>&1 | grep 'No such attribute' >/dev/null
             mkdir d && setfattr -n user.onadir -v yes d && [ "$(getfattr --only-values -n user.onadir d)" = yes ]
             """);
     }
@@ -150,11 +150,11 @@ public sealed class PosixToolsTests(MountFixture mount) : IClassFixture<MountFix
     public void Sqlite_ThousandRowsInTransactions_IntegrityOk()
     {
         var dir = mount.NewDir("sqlite");
-        var output = Shell.Ok($"""
-            cd '{dir}'
+        var output = Shell.Ok($$"""
+            cd '{{dir}}'
             sqlite3 t.db 'CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); PRAGMA journal_mode;'
             for batch in $(seq 0 9); do
-              {{ echo 'BEGIN;'; for i in $(seq 1 100); do echo "INSERT INTO t(v) VALUES ('row-$batch-$i-$(printf '%0200d' $i)');"; done; echo 'COMMIT;'; }} | sqlite3 t.db
+              { echo 'BEGIN;'; for i in $(seq 1 100); do echo "INSERT INTO t(v) VALUES ('row-$batch-$i-$(printf '%0200d' $i)');"; done; echo 'COMMIT;'; } | sqlite3 t.db
             done
             sqlite3 t.db 'PRAGMA integrity_check; SELECT count(*) FROM t;'
             sqlite3 t.db 'PRAGMA journal_mode=WAL; BEGIN; UPDATE t SET v = v || "x" WHERE id % 3 = 0; COMMIT; PRAGMA integrity_check;'
