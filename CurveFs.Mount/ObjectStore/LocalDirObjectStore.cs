@@ -1,3 +1,4 @@
+using CurveFs.Common.Fs;
 using Microsoft.Win32.SafeHandles;
 
 namespace CurveFs.Mount.ObjectStore;
