@@ -40,14 +40,16 @@ args=(test CurveFs.Tests/CurveFs.Tests.csproj -c Release --no-build --nologo --l
 dotnet "${args[@]}" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
-summary="$(grep -E '(Passed|Failed)!.*Failed: *[0-9]+, Passed: *[0-9]+' "$log" | tail -1)"
-if [ -z "$summary" ]; then
+# The console logger ends with "Total tests: T", "Passed: P", and "Failed: F" when any failed.
+if ! grep -qE '^Total tests: *[0-9]+' "$log"; then
   echo "test.sh: the test run did not finish (exit $status); see $log"
   echo "0 passed, 1 failed"
   exit 1
 fi
-failed="$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")"
-passed="$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")"
+passed="$(grep -E '^ +Passed: *[0-9]+$' "$log" | tail -1 | grep -oE '[0-9]+')"
+failed="$(grep -E '^ +Failed: *[0-9]+$' "$log" | tail -1 | grep -oE '[0-9]+')"
+passed="${passed:-0}"
+failed="${failed:-0}"
 [ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -34,6 +34,7 @@ public sealed partial class DataClient
             }
             buffer.BufferedBytes += grown;
             buffer.PendingEnd = Math.Max(buffer.PendingEnd, (ulong)offset + (ulong)data.Length);
+            buffer.LastWriteNs = Clock.NowNs();
             held = buffer.BufferedBytes;
         }
         var total = Interlocked.Add(ref _bufferedTotal, grown);
@@ -67,6 +68,7 @@ public sealed partial class DataClient
         {
             List<DirtySlice> flushing;
             ulong pendingEnd;
+            long writtenAt;
             lock (buffer.Lock)
             {
                 if (buffer.Dirty.Count == 0) return Errno.Ok;
@@ -74,8 +76,9 @@ public sealed partial class DataClient
                 buffer.InFlight = flushing;
                 buffer.Dirty = [];
                 pendingEnd = buffer.PendingEnd;
+                writtenAt = buffer.LastWriteNs;
             }
-            var error = await UploadAndCommitAsync(ino, flushing, pendingEnd).ConfigureAwait(false);
+            var error = await UploadAndCommitAsync(ino, flushing, pendingEnd, writtenAt).ConfigureAwait(false);
             long released = 0;
             lock (buffer.Lock)
             {
@@ -121,7 +124,7 @@ public sealed partial class DataClient
     /// <summary>Uploads the slices, grouped by chunk: all slices of one chunk go up as one piece of
     /// data under one new chunk ID (few objects for scattered small writes), then one command commits
     /// them all in write order.</summary>
-    private async Task<Errno> UploadAndCommitAsync(ulong ino, List<DirtySlice> slices, ulong pendingEnd)
+    private async Task<Errno> UploadAndCommitAsync(ulong ino, List<DirtySlice> slices, ulong pendingEnd, long writtenAt)
     {
         var newSlices = new NewSlice[slices.Count];
         var uploads = new List<Task>();
@@ -170,7 +173,7 @@ public sealed partial class DataClient
             Ino = ino,
             Slices = [.. newSlices],
             MinLength = pendingEnd,
-            NowNs = Clock.NowNs(),
+            NowNs = writtenAt, // mtime is when the data was written, not when it reached the store
         }).ConfigureAwait(false);
         if (!result.Ok && result.Error != Errno.ENOENT)
             logger.LogError("commit of {Count} slices of inode {Ino} failed: {Errno}", newSlices.Length, ino, result.Error);

@@ -19,6 +19,8 @@ internal sealed class InodeWriteBuffer(ulong ino)
     public ulong PendingEnd { get; set; }
     /// <summary>Bumped every time a flush commits, so a reader can tell its view of committed data went stale.</summary>
     public long CommitVersion { get; set; }
+    /// <summary>When the newest buffered write happened: the commit stamps it as the file's mtime.</summary>
+    public long LastWriteNs { get; set; }
 
     public bool IsEmpty => Dirty.Count == 0 && InFlight.Count == 0;
 }

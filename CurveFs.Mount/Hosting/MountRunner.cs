@@ -19,7 +19,13 @@ public static class MountRunner
             return Fail("--local DATA_DIR is required: CurveFs mounts run embedded (cluster mounts are not available yet)", ExitUsage);
         if (!TryBuildOptions(request, out var options, out var error)) return Fail(error, ExitUsage);
         var mountPoint = Path.GetFullPath(request.MountPoint);
-        if (!Directory.Exists(mountPoint)) return Fail($"mount point {mountPoint} does not exist or is not a directory: create it first (mkdir -p {mountPoint})", ExitUsage);
+        if (File.Exists(mountPoint)) return Fail($"mount point {mountPoint} is a file, not a directory", ExitUsage);
+        if (!Directory.Exists(mountPoint))
+        {
+            // Like other FUSE filesystems, create a missing mount point (but not a missing tree above it by accident).
+            if (!Directory.Exists(Path.GetDirectoryName(mountPoint))) return Fail($"the parent of mount point {mountPoint} does not exist: create it first (mkdir -p {mountPoint})", ExitUsage);
+            Directory.CreateDirectory(mountPoint);
+        }
         if (FuseMountTable.IsMounted(mountPoint)) return Fail($"{mountPoint} is already a mount point: unmount it first (curvefs umount {mountPoint})", ExitFailure);
         if (request.Background) return Daemonizer.StartInBackground(request, mountPoint, Path.GetFullPath(request.DataDir));
 

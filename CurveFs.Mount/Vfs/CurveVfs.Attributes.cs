@@ -17,12 +17,10 @@ public sealed partial class CurveVfs
     {
         if (ReadOnly) return Errno.EROFS;
         var fields = (AttrFields)(uint)request.Fields;
-        if ((fields & AttrFields.Size) != 0)
-        {
-            // Buffered writes go first, so a truncation is never undone by an older write committed after it.
-            var flushed = await data.FlushAsync(ino).ConfigureAwait(false);
-            if (flushed != Errno.Ok) return flushed;
-        }
+        // Buffered writes go first: a truncation must not be undone by an older write committed after
+        // it, and times set now (cp -a, touch -d) must not be overwritten by a later commit.
+        var flushed = await data.FlushAsync(ino).ConfigureAwait(false);
+        if (flushed != Errno.Ok) return flushed;
         var result = await RunAsync(ctx, new SetAttrCommand
         {
             Ino = ino,

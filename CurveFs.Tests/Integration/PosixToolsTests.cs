@@ -11,7 +11,7 @@ public sealed class PosixToolsTests(MountFixture mount) : IClassFixture<MountFix
         var dir = mount.NewDir("cp");
         var output = Shell.Ok($"""
             cp -a /usr/include '{dir}/include'
-            diff -r /usr/include '{dir}/include'
+            diff -r --no-dereference /usr/include '{dir}/include'
             echo "src=$(find /usr/include | wc -l) dst=$(find '{dir}/include' | wc -l)"
             """, timeout: TimeSpan.FromMinutes(10));
         var counts = output.Trim().Split(' ').Select(p => p.Split('=')[1]).ToArray();
@@ -31,11 +31,11 @@ public sealed class PosixToolsTests(MountFixture mount) : IClassFixture<MountFix
         var dir = mount.NewDir("tar");
         Shell.Ok($"""
             tar -C /usr/include -cf - linux | tar -C '{dir}' -xf -
-            diff -r /usr/include/linux '{dir}/linux'
+            diff -r --no-dereference /usr/include/linux '{dir}/linux'
             tar -C '{dir}' -cf '{dir}/again.tar' linux
             mkdir '{dir}/out'
             tar -C '{dir}/out' -xf '{dir}/again.tar'
-            diff -r /usr/include/linux '{dir}/out/linux'
+            diff -r --no-dereference /usr/include/linux '{dir}/out/linux'
             """, timeout: TimeSpan.FromMinutes(5));
     }
 
@@ -107,7 +107,7 @@ public sealed class PosixToolsTests(MountFixture mount) : IClassFixture<MountFix
             [ "$(getfattr -d f | grep -c '^user\.')" = 2 ]
             setfattr -x user.color f
             ! getfattr -n user.color f 2>/dev/null
-            getfattr -n user.color f 2>&1 | grep 'No such attribute' >/dev/null
+            (getfattr -n user.color f 2>&1 || true) | grep 'No such attribute' >/dev/null
             mkdir d && setfattr -n user.onadir -v yes d && [ "$(getfattr --only-values -n user.onadir d)" = yes ]
             """);
     }
