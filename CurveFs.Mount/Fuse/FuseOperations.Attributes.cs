@@ -1,3 +1,4 @@
+using CurveFs.Common.Meta;
 using System.Runtime.InteropServices;
 using CurveFs.Mount.Vfs;
 
@@ -6,11 +7,11 @@ namespace CurveFs.Mount.Fuse;
 // Attribute operations: getattr, setattr, readlink, access, statfs; and init/destroy.
 internal static unsafe partial class FuseOperations
 {
-    // The FUSE_SET_ATTR_* bits SetAttrFields names. libfuse's low-level layer sends no others while
+    // The FUSE_SET_ATTR_* bits AttrFields names. libfuse's low-level layer sends no others while
     // FUSE_CAP_HANDLE_KILLPRIV is off.
-    private const uint KnownSetAttrBits = (uint)(SetAttrFields.Mode | SetAttrFields.Uid | SetAttrFields.Gid
-        | SetAttrFields.Size | SetAttrFields.Atime | SetAttrFields.Mtime | SetAttrFields.AtimeNow
-        | SetAttrFields.MtimeNow | SetAttrFields.Ctime);
+    private const uint KnownSetAttrBits = (uint)(AttrFields.Mode | AttrFields.Uid | AttrFields.Gid
+        | AttrFields.Size | AttrFields.Atime | AttrFields.Mtime | AttrFields.AtimeNow
+        | AttrFields.MtimeNow | AttrFields.Ctime);
 
     [UnmanagedCallersOnly]
     private static void Init(nint userdata, FuseConnInfo* conn)
@@ -67,7 +68,7 @@ internal static unsafe partial class FuseOperations
         {
             d = FuseDispatcher.FromRequest(req);
             var request = new SetAttrRequest(
-                (SetAttrFields)((uint)toSet & KnownSetAttrBits),
+                (AttrFields)((uint)toSet & KnownSetAttrBits),
                 attr->Mode, attr->Uid, attr->Gid, (ulong)attr->Size,
                 attr->Atime.ToNanoseconds(), attr->Mtime.ToNanoseconds(), attr->Ctime.ToNanoseconds(),
                 fi == null ? null : fi->Fh);

@@ -16,7 +16,7 @@ public sealed partial class CurveVfs
     public async ValueTask<Result<AttrReply>> SetAttrAsync(RequestContext ctx, ulong ino, SetAttrRequest request)
     {
         if (ReadOnly) return Errno.EROFS;
-        var fields = (AttrFields)(uint)request.Fields;
+        var fields = request.Fields;
         // Buffered writes go first: a truncation must not be undone by an older write committed after
         // it, and times set now (cp -a, touch -d) must not be overwritten by a later commit.
         var flushed = await data.FlushAsync(ino).ConfigureAwait(false);

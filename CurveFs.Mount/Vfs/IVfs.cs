@@ -1,4 +1,5 @@
 using CurveFs.Common.Fs;
+using CurveFs.Common.Meta;
 
 namespace CurveFs.Mount.Vfs;
 
@@ -34,25 +35,9 @@ public readonly record struct AttrReply(FileAttr Attr, double AttrTimeoutSeconds
 /// <summary>Reply to open/create/opendir: the handle and the kernel caching flags for it.</summary>
 public readonly record struct OpenReply(ulong Handle, bool DirectIo = false, bool KeepCache = false);
 
-/// <summary>Which fields of a setattr are set: the FUSE_SET_ATTR_* bits of fuse_lowlevel.h.</summary>
-[Flags]
-public enum SetAttrFields : uint
-{
-    None = 0,
-    Mode = 1 << 0,
-    Uid = 1 << 1,
-    Gid = 1 << 2,
-    Size = 1 << 3,
-    Atime = 1 << 4,
-    Mtime = 1 << 5,
-    AtimeNow = 1 << 7,
-    MtimeNow = 1 << 8,
-    Ctime = 1 << 10,
-}
-
-/// <summary>A setattr request. <see cref="Handle"/> is set when the kernel passed a file handle (ftruncate, futimens).</summary>
+/// <summary>A setattr request; <see cref="AttrFields"/> are the FUSE_SET_ATTR_* bits. <see cref="Handle"/> is set when the kernel passed a file handle (ftruncate, futimens).</summary>
 public readonly record struct SetAttrRequest(
-    SetAttrFields Fields, uint Mode, uint Uid, uint Gid, ulong Size,
+    AttrFields Fields, uint Mode, uint Uid, uint Gid, ulong Size,
     long AtimeNs, long MtimeNs, long CtimeNs, ulong? Handle);
 
 /// <summary>One directory entry as readdir returns it. <see cref="Offset"/> is the cookie of the entry

@@ -284,7 +284,7 @@ public abstract unsafe class FuseMountTests(FuseMountFixture fixture)
             stream.SetLength(10);
 
             var (_, request) = fixture.Vfs.SetAttrs.Last(s => s.Ino == ino);
-            Assert.True(request.Fields.HasFlag(Mount.Vfs.SetAttrFields.Size));
+            Assert.True(request.Fields.HasFlag(CurveFs.Common.Meta.AttrFields.Size));
             Assert.Equal(10ul, request.Size);
             Assert.Equal(handle, request.Handle);
         }

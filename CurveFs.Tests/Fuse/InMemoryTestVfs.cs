@@ -1,3 +1,4 @@
+using CurveFs.Common.Meta;
 using System.Collections.Concurrent;
 using System.Text;
 using CurveFs.Common.Fs;
@@ -138,19 +139,19 @@ internal sealed class InMemoryTestVfs(bool completeAsynchronously) : IVfs
             if (!_nodes.TryGetValue(ino, out Node? n)) return Errno.ENOENT;
             if (request.Handle is { } h && (!_handles.TryGetValue(h, out ulong owner) || owner != ino)) return Errno.EBADF;
             long now = Now();
-            SetAttrFields f = request.Fields;
-            if (f.HasFlag(SetAttrFields.Mode)) n.Mode = (n.Mode & TypeMask) | (request.Mode & 0xFFF);
-            if (f.HasFlag(SetAttrFields.Size))
+            AttrFields f = request.Fields;
+            if (f.HasFlag(AttrFields.Mode)) n.Mode = (n.Mode & TypeMask) | (request.Mode & 0xFFF);
+            if (f.HasFlag(AttrFields.Size))
             {
                 if (n.Children is not null) return Errno.EISDIR;
                 Resize(n, (long)request.Size);
                 n.MtimeNs = now;
             }
-            if (f.HasFlag(SetAttrFields.Atime)) n.AtimeNs = request.AtimeNs;
-            if (f.HasFlag(SetAttrFields.AtimeNow)) n.AtimeNs = now;
-            if (f.HasFlag(SetAttrFields.Mtime)) n.MtimeNs = request.MtimeNs;
-            if (f.HasFlag(SetAttrFields.MtimeNow)) n.MtimeNs = now;
-            n.CtimeNs = f.HasFlag(SetAttrFields.Ctime) ? request.CtimeNs : now;
+            if (f.HasFlag(AttrFields.Atime)) n.AtimeNs = request.AtimeNs;
+            if (f.HasFlag(AttrFields.AtimeNow)) n.AtimeNs = now;
+            if (f.HasFlag(AttrFields.Mtime)) n.MtimeNs = request.MtimeNs;
+            if (f.HasFlag(AttrFields.MtimeNow)) n.MtimeNs = now;
+            n.CtimeNs = f.HasFlag(AttrFields.Ctime) ? request.CtimeNs : now;
             return new AttrReply(Attr(n), Timeout);
         });
     }
