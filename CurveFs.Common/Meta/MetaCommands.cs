@@ -22,6 +22,7 @@ namespace CurveFs.Common.Meta;
 [Union(11, typeof(FallocateCommand))]
 [Union(12, typeof(PurgeInodeCommand))]
 [Union(13, typeof(RemoveTrashCommand))]
+[Union(14, typeof(AllocateChunkIdsCommand))]
 public abstract class MetaCommand
 {
     /// <summary>The filesystem the command works in.</summary>
@@ -41,6 +42,8 @@ public sealed class InitFsCommand : MetaCommand
     [Key(4)] public uint RootUid { get; set; }
     [Key(5)] public uint RootGid { get; set; }
     [Key(6)] public PartitionRecord Partition { get; set; } = new();
+    /// <summary>The filesystem's settings, stored under F:{fsId} where no MDS keeps them (the embedded mode keeps them in fs.json).</summary>
+    [Key(7)] public FsInfo? Fs { get; set; }
 }
 
 /// <summary>Adds a partition (an inode-ID range) to this copyset.</summary>
@@ -185,6 +188,14 @@ public sealed class RemoveTrashCommand : MetaCommand
     [Key(3)] public List<byte[]> Keys { get; set; } = [];
 }
 
+/// <summary>Reserves Count chunk IDs from the copyset's counter (clusters without an MDS); the result's
+/// Value is the first ID of the range.</summary>
+[MessagePackObject]
+public sealed class AllocateChunkIdsCommand : MetaCommand
+{
+    [Key(3)] public ulong Count { get; set; }
+}
+
 /// <summary>The outcome of a command.</summary>
 [MessagePackObject]
 public sealed class MetaResult
@@ -199,6 +210,8 @@ public sealed class MetaResult
     [Key(2)] public InodeRecord? Other { get; set; }
     /// <summary>Set with ENOSPC when the filesystem has no partition with free inode IDs here: ask for a new one and retry.</summary>
     [Key(3)] public bool NeedsPartition { get; set; }
+    /// <summary>A number the command produced (the first chunk ID of an allocated range).</summary>
+    [Key(4)] public ulong Value { get; set; }
 
     [IgnoreMember] public bool Ok => Error == Fs.Errno.Ok;
 

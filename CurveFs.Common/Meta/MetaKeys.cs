@@ -17,6 +17,10 @@ namespace CurveFs.Common.Meta;
 /// 5       5:{fsId:10}:{ino:20}                             empty                    orphan: nlink 0, data kept
 ///                                                                                   until the last handle closes
 /// 6       6:{fsId:10}:{ino:20}:{seq:20}                    TrashRecord              objects to delete
+/// 8       8:chunkid                                        uint64 LE                next unallocated chunk ID
+///                                                                                   (clusters without an MDS)
+/// 9       9:{clientId:20}:{seq:20}                         MetaResult               answered request, for retries
+/// F       F:{fsId:10}                                      FsInfo                   filesystem settings
 /// </code>
 /// {n:W} is the number in decimal, zero-padded to W digits. fsId is a uint32 and needs 10 digits;
 /// inode IDs, chunk indexes and sequence numbers are uint64 and need 20.
@@ -30,6 +34,11 @@ public static class MetaKeys
     public const byte Xattr = (byte)'4';
     public const byte Orphan = (byte)'5';
     public const byte Trash = (byte)'6';
+    public const byte Request = (byte)'9';
+    public const byte Filesystem = (byte)'F';
+
+    /// <summary>The chunk-ID counter of a copyset that allocates IDs itself (no MDS).</summary>
+    public static readonly byte[] ChunkIdCounterKey = "8:chunkid"u8.ToArray();
 
     private const int FsWidth = 10;
     private const int U64Width = 20;
@@ -68,6 +77,22 @@ public static class MetaKeys
     public static byte[] TrashKey(uint fsId, ulong ino, ulong seq) => Compose(Trash, fsId, [ino, seq], U64Width, false);
 
     public static byte[] TrashPrefix(uint fsId) => Compose(Trash, fsId, [], U64Width, true);
+
+    public static byte[] FsKey(uint fsId) => Compose(Filesystem, fsId, [], U64Width, false);
+
+    public static byte[] FsPrefix() => "F:"u8.ToArray();
+
+    /// <summary>The stored answer of request seq of a client (the client ID takes the place of the fsId field, 20 digits wide).</summary>
+    public static byte[] RequestKey(ulong clientId, ulong seq)
+    {
+        var key = new byte[2 + U64Width + 1 + U64Width];
+        key[0] = Request;
+        key[1] = (byte)':';
+        WriteDigits(key.AsSpan(2, U64Width), clientId);
+        key[2 + U64Width] = (byte)':';
+        WriteDigits(key.AsSpan(3 + U64Width, U64Width), seq);
+        return key;
+    }
 
     /// <summary>The name part of a dentry or xattr key built with the given prefix.</summary>
     public static ReadOnlySpan<byte> NameAfter(ReadOnlySpan<byte> key, int prefixLength) => key[prefixLength..];

@@ -20,7 +20,7 @@ public sealed record LocalCopysetOptions
 /// command log and snapshots in one directory:
 /// <code>
 /// snapshot   CURVEFS snapshot of the KV state, plus the pair "~applied" = last applied seq (uint64 LE)
-/// log        commands applied after the snapshot (see <see cref="CommandLog"/>)
+/// log        CommandEnvelopes applied after the snapshot (see <see cref="CommandLog"/>)
 /// log.old    the previous log while a snapshot of it is being written
 /// </code>
 /// Start-up loads the snapshot, then replays log.old and log (skipping what the snapshot covers).
@@ -80,9 +80,10 @@ public sealed class LocalCopyset : ICopyset, IDisposable
         void Replay(ulong seq, ReadOnlyMemory<byte> payload)
         {
             if (seq <= _seq) return;
-            var command = MetaCodec.Decode<MetaCommand>(payload);
-            var (result, _) = _state.Apply(command);
-            if (!result.Ok) _logger.LogWarning("replaying seq {Seq} ({Command}) gave {Errno}; it succeeded when logged", seq, command.GetType().Name, result.Error);
+            var envelope = MetaCodec.Decode<CommandEnvelope>(payload);
+            var (result, _) = _state.Apply(envelope);
+            if (!result.Ok && envelope.ClientId == 0)
+                _logger.LogWarning("replaying seq {Seq} ({Command}) gave {Errno}; it succeeded when logged", seq, envelope.Command.GetType().Name, result.Error);
             _seq = seq;
             replayed++;
         }
@@ -93,7 +94,11 @@ public sealed class LocalCopyset : ICopyset, IDisposable
         if (hadOldLog) TakeSnapshot(wait: true);
     }
 
-    public ValueTask<MetaResult> ExecuteAsync(MetaCommand command, CancellationToken cancellationToken = default)
+    public uint CopysetId { get; init; } = 1;
+
+    public CopysetStatus Status => new(CopysetId, CopysetRole.Leader, null, 0, (long)_seq, (long)_seq);
+
+    public ValueTask<MetaResult> ExecuteAsync(CommandEnvelope command, CancellationToken cancellationToken = default)
     {
         var payload = MetaCodec.Encode(command);
         MetaResult result;

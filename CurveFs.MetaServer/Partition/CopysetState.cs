@@ -6,7 +6,7 @@ namespace CurveFs.MetaServer.Partition;
 /// <summary>
 /// The replicated state of one copyset: its KV store and the state machine over it. Applying a command
 /// is all-or-nothing (a failed command is rolled back). Not thread-safe: hosts (the embedded log, Raft)
-/// serialize <see cref="Apply"/> and keep readers out while it runs.
+/// serialize <see cref="Apply(CommandEnvelope, Action?)"/> and keep readers out while it runs.
 /// </summary>
 public sealed class CopysetState
 {
@@ -14,26 +14,43 @@ public sealed class CopysetState
 
     public OrderedKvStore Store { get; } = new();
 
-    /// <summary>Applies a command. Returns the result and whether the state changed (a host logs only those).
-    /// When the command changed the state, <paramref name="beforeCommit"/> runs before the change is
-    /// kept (a host appends the command to its log there); if it throws, the change is rolled back.</summary>
-    public (MetaResult Result, bool Changed) Apply(MetaCommand command, Action? beforeCommit = null)
+    /// <summary>Applies an unnumbered command (no deduplication).</summary>
+    public (MetaResult Result, bool Changed) Apply(MetaCommand command, Action? beforeCommit = null) =>
+        Apply(CommandEnvelope.Unnumbered(command), beforeCommit);
+
+    /// <summary>
+    /// Applies a command and returns its result and whether the state changed (a host logs only those).
+    /// A numbered request (ClientId != 0) is applied at most once: a repeat gets the stored result and
+    /// changes nothing. Its result is stored whether it succeeded or not (a retry must not succeed where
+    /// the first attempt failed), and the results the client acknowledged are forgotten.
+    /// When something changed, <paramref name="beforeCommit"/> runs before the change is kept (the
+    /// embedded host appends to its log there); if it throws, everything is rolled back.
+    /// </summary>
+    public (MetaResult Result, bool Changed) Apply(CommandEnvelope envelope, Action? beforeCommit = null)
     {
+        byte[]? requestKey = null;
+        if (envelope.ClientId != 0)
+        {
+            requestKey = MetaKeys.RequestKey(envelope.ClientId, envelope.Seq);
+            if (Store.Get(requestKey) is { } stored) return (MetaCodec.Decode<MetaResult>(stored), false);
+        }
         var txn = new UndoLogTransaction(Store);
         MetaResult result;
         try
         {
-            result = _machine.Apply(txn, command);
+            result = _machine.Apply(txn, envelope.Command);
         }
         catch
         {
             txn.Rollback();
             throw;
         }
-        if (!result.Ok)
+        if (!result.Ok) txn.Rollback();
+        if (requestKey is not null)
         {
-            txn.Rollback();
-            return (result, false);
+            var acked = txn.Scan(MetaKeys.RequestKey(envelope.ClientId, 0), MetaKeys.RequestKey(envelope.ClientId, envelope.AckedBelow));
+            foreach (var pair in acked) txn.Delete(pair.Key);
+            txn.Put(requestKey, MetaCodec.Encode(result));
         }
         var changed = txn.HasChanges;
         if (changed && beforeCommit is not null)

@@ -31,6 +31,7 @@ public sealed partial class MetaStateMachine
         FallocateCommand c => Fallocate(kv, c),
         PurgeInodeCommand c => PurgeInode(kv, c),
         RemoveTrashCommand c => RemoveTrash(kv, c),
+        AllocateChunkIdsCommand c => AllocateChunkIds(kv, c),
         _ => MetaResult.Fail(Errno.ENOSYS),
     };
 
@@ -38,6 +39,13 @@ public sealed partial class MetaStateMachine
     {
         var fs = c.FsId;
         if (MetaStore.LoadInode(kv, fs, Limits.RootInode) is { } existing) return MetaResult.Of(existing);
+        if (c.Fs is { } info)
+        {
+            if (info.FsId != fs) return MetaResult.Fail(Errno.EINVAL);
+            foreach (var pair in kv.ScanPrefix(MetaKeys.FsPrefix()))
+                if (MetaCodec.Decode<FsInfo>(pair.Value).Name == info.Name) return MetaResult.Fail(Errno.EEXIST);
+            kv.Put(MetaKeys.FsKey(fs), MetaCodec.Encode(info));
+        }
         var partition = c.Partition.Clone();
         partition.FsId = fs;
         if (!partition.Contains(Limits.RootInode)) return MetaResult.Fail(Errno.EINVAL);
@@ -73,6 +81,16 @@ public sealed partial class MetaStateMachine
         partition.NextIno = Math.Max(partition.NextIno, partition.Start);
         MetaStore.StorePartition(kv, partition);
         return MetaResult.Success;
+    }
+
+    private static MetaResult AllocateChunkIds(IKvTransaction kv, AllocateChunkIdsCommand c)
+    {
+        if (c.Count == 0 || c.Count > 1_000_000) return MetaResult.Fail(Errno.EINVAL);
+        var current = kv.Get(MetaKeys.ChunkIdCounterKey) is { Length: 8 } bytes ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes) : 1;
+        var next = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(next, current + c.Count);
+        kv.Put(MetaKeys.ChunkIdCounterKey, next);
+        return new MetaResult { Value = current };
     }
 
     /// <summary>Sets ctime (and mtime) of a directory whose entries changed.</summary>
