@@ -3,10 +3,8 @@ using CurveFs.Common.Meta;
 using CurveFs.Mds.ChunkIds;
 using CurveFs.Mds.Embedded;
 using CurveFs.MetaServer.Hosting;
-using CurveFs.Mount.Data;
 using CurveFs.Mount.Meta;
 using CurveFs.Mount.ObjectStore;
-using CurveFs.Mount.Vfs;
 using Microsoft.Extensions.Logging;
 
 namespace CurveFs.Mount.Hosting;
@@ -26,24 +24,16 @@ public sealed class EmbeddedFilesystem : IAsyncDisposable
 {
     private readonly DataDirLock _lock;
     private readonly LocalCopyset _copyset;
-    private readonly TrashCollector _trash;
-    private readonly IObjectStore _store;
 
-    private EmbeddedFilesystem(DataDirLock dirLock, LocalCopyset copyset, EmbeddedMetaClient meta, IObjectStore store, DataClient data, TrashCollector trash, CurveVfs vfs)
+    private EmbeddedFilesystem(DataDirLock dirLock, LocalCopyset copyset, ClientStack client)
     {
         _lock = dirLock;
         _copyset = copyset;
-        Meta = meta;
-        _store = store;
-        Data = data;
-        _trash = trash;
-        Vfs = vfs;
+        Client = client;
     }
 
-    public EmbeddedMetaClient Meta { get; }
-    public DataClient Data { get; }
-    public CurveVfs Vfs { get; }
-    public FsInfo Info => Meta.Fs;
+    public ClientStack Client { get; }
+    public FsInfo Info => Client.Info;
 
     public static async Task<EmbeddedFilesystem> OpenAsync(EmbeddedOptions options, ILoggerFactory loggers)
     {
@@ -61,14 +51,10 @@ public sealed class EmbeddedFilesystem : IAsyncDisposable
             var init = await meta.InitializeAsync(options.RootUid, options.RootGid, options.RootMode).ConfigureAwait(false);
             if (init != Errno.Ok) throw new IOException($"initializing filesystem {info.Name} failed: {init}");
             var store = new LocalDirObjectStore(Path.Combine(dataDir, "objects"));
-            var chunkIds = new ChunkIdPool(new LocalChunkIdCounter(Path.Combine(dataDir, "chunkid")));
-            var data = new DataClient(meta, store, chunkIds, options.Data, loggers.CreateLogger<DataClient>());
-            var trash = new TrashCollector(meta, store, loggers.CreateLogger<TrashCollector>());
-            var vfs = new CurveVfs(meta, data, options.Vfs, loggers.CreateLogger<CurveVfs>());
-            var fs = new EmbeddedFilesystem(dirLock, copyset, meta, store, data, trash, vfs);
-            await fs.PurgeOrphansAsync(logger).ConfigureAwait(false);
-            trash.Start();
-            return fs;
+            var client = new ClientStack(meta, store, new LocalChunkIdCounter(Path.Combine(dataDir, "chunkid")), options.Data, options.Vfs, loggers);
+            // One process owns the data directory, so nothing else can hold an orphan open.
+            await client.StartAsync(purgeOrphans: true).ConfigureAwait(false);
+            return new EmbeddedFilesystem(dirLock, copyset, client);
         }
         catch
         {
@@ -78,24 +64,9 @@ public sealed class EmbeddedFilesystem : IAsyncDisposable
         }
     }
 
-    /// <summary>Inodes unlinked while open when the previous process stopped: no handle can hold them
-    /// now (the embedded mode has one client), so they are deleted.</summary>
-    private async Task PurgeOrphansAsync(ILogger logger)
-    {
-        var orphans = await Meta.ListOrphansAsync().ConfigureAwait(false);
-        foreach (var ino in orphans)
-            await Meta.ExecuteAsync(new PurgeInodeCommand { Ino = ino, NowNs = Clock.NowNs() }).ConfigureAwait(false);
-        if (orphans.Count > 0) logger.LogInformation("deleted {Count} files that were unlinked while open", orphans.Count);
-    }
-
-    /// <summary>Deletes queued objects now (tests, gc).</summary>
-    public Task<int> CollectTrashAsync() => _trash.CollectAsync();
-
     public async ValueTask DisposeAsync()
     {
-        await Data.FlushAllAsync().ConfigureAwait(false);
-        await _trash.DisposeAsync().ConfigureAwait(false);
-        await _store.DisposeAsync().ConfigureAwait(false);
+        await Client.DisposeAsync().ConfigureAwait(false);
         // A clean stop leaves a snapshot and an empty log, so the next start loads quickly.
         _copyset.TakeSnapshot(wait: true);
         _copyset.Dispose();

@@ -45,7 +45,7 @@ public static class MountRunner
         try
         {
             var fuseOptions = FuseOptionsFor(request, fs.Info.Name);
-            using var session = new FuseSession(fs.Vfs, mountPoint, fuseOptions, loggers.CreateLogger<FuseSession>(), request.Threads);
+            using var session = new FuseSession(fs.Client.Vfs, mountPoint, fuseOptions, loggers.CreateLogger<FuseSession>(), request.Threads);
             session.Mount();
             logger.LogInformation("mounted {Name} at {MountPoint} (data in {DataDir})", fs.Info.Name, mountPoint, request.DataDir);
             session.Run();

@@ -1,0 +1,1 @@
+return CurveFs.Benchmarks.BenchCli.Run(args);
