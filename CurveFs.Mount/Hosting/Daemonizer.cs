@@ -1,38 +1,24 @@
-using System.Diagnostics;
 using CurveFs.Mount.Cli;
 using CurveFs.Mount.Fuse;
 
 namespace CurveFs.Mount.Hosting;
 
 /// <summary>
-/// -d/--background: starts the same mount command again in the foreground as a new session leader
-/// (setsid), with its output in a log file, waits until the mount point is mounted and returns.
-/// If the child fails first, its log tail is shown.
+/// -d/--background: starts the same mount command again in the foreground as a background process
+/// (see <see cref="BackgroundProcess"/>), waits until the mount point is mounted and returns. If the
+/// child fails first, its log is shown.
 /// </summary>
 internal static class Daemonizer
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
-    public static int StartInBackground(MountRequest request, string mountPoint, string dataDir)
+    public static int StartInBackground(MountRequest request, string mountPoint, string logDirectory)
     {
-        Directory.CreateDirectory(dataDir);
-        var logFile = Path.GetFullPath(request.LogFile ?? Path.Combine(dataDir, "curvefs.log"));
-        var args = Environment.GetCommandLineArgs().Skip(1).Where(a => a is not "-d" and not "--background").ToList();
-        // sh redirects both streams into the log and execs setsid, so the child leaves our session
-        // (a terminal hangup does not reach it) and we still know its pid and exit code.
-        var host = Environment.ProcessPath!;
-        var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        start.Environment["CURVEFS_LOG_TO"] = logFile;
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec setsid \"$@\" </dev/null >>\"$CURVEFS_LOG_TO\" 2>&1");
-        start.ArgumentList.Add("curvefs");
-        start.ArgumentList.Add(host);
-        // A framework-dependent run (dotnet curvefs.dll) needs the dll too; the apphost does not.
-        if (Path.GetFileNameWithoutExtension(host) == "dotnet") start.ArgumentList.Add(typeof(Daemonizer).Assembly.Location);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-
+        var logFile = Path.GetFullPath(request.LogFile ?? Path.Combine(logDirectory, "curvefs.log"));
+        var (program, args) = BackgroundProcess.Sibling(null);
+        args.AddRange(Environment.GetCommandLineArgs().Skip(1).Where(a => a is not "-d" and not "--background"));
         var logStart = File.Exists(logFile) ? new FileInfo(logFile).Length : 0;
-        using var child = Process.Start(start) ?? throw new IOException("could not start the background mount process");
+        using var child = BackgroundProcess.Start(program, args, logFile);
         var deadline = DateTime.UtcNow + StartTimeout;
         while (DateTime.UtcNow < deadline)
         {
@@ -44,26 +30,12 @@ internal static class Daemonizer
             if (child.HasExited)
             {
                 Console.Error.WriteLine($"curvefs mount: the background mount process exited with code {child.ExitCode}; its log ({logFile}) says:");
-                Console.Error.Write(ReadFrom(logFile, logStart));
+                Console.Error.Write(BackgroundProcess.ReadFrom(logFile, logStart));
                 return child.ExitCode == 0 ? 1 : child.ExitCode;
             }
             Thread.Sleep(50);
         }
         Console.Error.WriteLine($"curvefs mount: {mountPoint} was not mounted within {StartTimeout.TotalSeconds} s; see {logFile}");
         return 1;
-    }
-
-    private static string ReadFrom(string path, long offset)
-    {
-        try
-        {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            file.Seek(Math.Min(offset, file.Length), SeekOrigin.Begin);
-            return new StreamReader(file).ReadToEnd();
-        }
-        catch (IOException)
-        {
-            return "";
-        }
     }
 }
