@@ -38,7 +38,8 @@ public sealed class MetaRpcServer : IAsyncDisposable
     /// <summary>The address the server listens on, with the real port when it was started on port 0.</summary>
     public IPEndPoint BoundEndpoint { get; }
 
-    /// <summary>The endpoint in the "host:port" form clients and NotLeader hints use.</summary>
+    /// <summary>The bound address as "host:port", the form clients dial and NotLeader hints carry. A server
+    /// listening on a wildcard address (0.0.0.0, [::]) must advertise a reachable address instead.</summary>
     public string Endpoint => BoundEndpoint.ToString();
 
     public uint NodeId { get; }

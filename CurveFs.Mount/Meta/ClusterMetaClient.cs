@@ -67,8 +67,8 @@ public sealed class ClusterMetaClient : IMetaClient
             var outcome = await invoker.CallAsync(MetaRpc.Query, copyset, request, () => $"looking up filesystem '{fsName}'", cancellationToken).ConfigureAwait(false);
             if (outcome.Reply?.Result is not { } result)
                 throw new MetaClusterException(Errno.EIO,
-                    $"cannot reach the metadata cluster to look up filesystem '{fsName}' (tried {invoker.EndpointList} for {options.RetryBudget.TotalSeconds:0.###} s): {outcome.Failure}. " +
-                    "Check that the metaservers are running and that these are their RPC addresses.");
+                    $"cannot reach the metadata cluster to look up filesystem '{fsName}': {outcome.Failure}. " +
+                    "Check that the metaservers are running and that these are their RPC addresses; their logs say more.");
             if (result.Error == Errno.ENOENT || result.Ok && result.Fs is null)
                 throw new MetaClusterException(Errno.ENOENT,
                     $"filesystem '{fsName}' does not exist in copyset {copyset} of the metadata cluster ({invoker.EndpointList}). " +

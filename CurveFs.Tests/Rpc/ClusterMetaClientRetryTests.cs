@@ -81,7 +81,7 @@ public sealed class ClusterMetaClientRetryTests
         await using var host = await RpcTestHost.StartAsync();
         await using var client = await ClusterMetaClientTests.CreateFsAsync(host);
         host.Served.Executed.Clear();
-        host.Served.SlowReplyDelay = TimeSpan.FromMilliseconds(300);
+        host.Served.SlowReplyDelay = TimeSpan.FromSeconds(1);
         host.Served.SlowReplies(1);
         var slow = client.ExecuteAsync(Create(1, "slow")).AsTask();
         while (host.Served.Executed.IsEmpty) await Task.Delay(5);
