@@ -8,14 +8,18 @@ using Microsoft.Extensions.Logging;
 
 namespace CurveFs.Mount.Cli;
 
-/// <summary><c>curvefs mount --local DATA_DIR MOUNTPOINT</c>: the embedded filesystem through FUSE,
-/// in the foreground unless -d/--background is given.</summary>
+/// <summary><c>curvefs mount --local DATA_DIR MOUNTPOINT</c> (the embedded filesystem) or
+/// <c>curvefs mount --metaservers ADDRS --fs NAME --storage LOCATION MOUNTPOINT</c> (a cluster), through
+/// FUSE, in the foreground unless -d/--background is given.</summary>
 public static class MountCommand
 {
     public static Command Build()
     {
         var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "An existing empty directory to mount on." };
         var local = new Option<string?>("--local") { Description = "Run everything in this process, keeping metadata and data in DATA_DIR (created if missing).", HelpName = "DATA_DIR" };
+        var metaServers = new Option<string?>("--metaservers") { Description = "Use a metaserver cluster: its RPC addresses, comma separated (HOST:PORT,...).", HelpName = "ADDRS" };
+        var fs = new Option<string?>("--fs") { Description = "With --metaservers: the name of the filesystem to mount." };
+        var storage = new Option<string?>("--storage") { Description = "With --metaservers: where file data lives: local:/path or s3://bucket?endpoint=URL.", HelpName = "LOCATION" };
         var fuseOptions = new Option<string[]>("-o") { Description = "FUSE mount options, comma separated (allow_other, default_permissions, ro, fsname=...).", AllowMultipleArgumentsPerToken = false };
         var background = new Option<bool>("--background", "-d") { Description = "Mount, then return and keep serving in the background (log in DATA_DIR/curvefs.log)." };
         var name = new Option<string>("--name") { Description = "Filesystem name (new data directories only).", DefaultValueFactory = _ => "curvefs" };
@@ -31,13 +35,16 @@ public static class MountCommand
 
         var command = new Command("mount", "Mount a CurveFs filesystem.")
         {
-            mountPoint, local, fuseOptions, background, name, chunkSize, blockSize, cacheSize, bufferSize, entryTimeout, attrTimeout, threads, logFile, verbose,
+            mountPoint, local, metaServers, fs, storage, fuseOptions, background, name, chunkSize, blockSize, cacheSize, bufferSize, entryTimeout, attrTimeout, threads, logFile, verbose,
         };
         command.SetAction(result =>
         {
             var request = new MountRequest(
                 MountPoint: result.GetValue(mountPoint)!,
                 DataDir: result.GetValue(local),
+                MetaServers: result.GetValue(metaServers),
+                FsName: result.GetValue(fs),
+                Storage: result.GetValue(storage),
                 FuseOptions: (result.GetValue(fuseOptions) ?? []).SelectMany(o => o.Split(',', StringSplitOptions.RemoveEmptyEntries)).ToList(),
                 Background: result.GetValue(background),
                 Name: result.GetValue(name)!,
@@ -58,6 +65,6 @@ public static class MountCommand
 
 /// <summary>The parsed mount command line.</summary>
 public sealed record MountRequest(
-    string MountPoint, string? DataDir, List<string> FuseOptions, bool Background, string Name,
+    string MountPoint, string? DataDir, string? MetaServers, string? FsName, string? Storage, List<string> FuseOptions, bool Background, string Name,
     string ChunkSize, string BlockSize, string CacheSize, string BufferSize,
     double EntryTimeout, double AttrTimeout, int Threads, string? LogFile, bool Verbose);

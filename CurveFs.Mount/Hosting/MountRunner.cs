@@ -2,12 +2,14 @@ using CurveFs.Mds.Embedded;
 using CurveFs.Mount.Cli;
 using CurveFs.Mount.Data;
 using CurveFs.Mount.Fuse;
+using CurveFs.Mount.Meta;
+using CurveFs.Mount.ObjectStore;
 using CurveFs.Mount.Vfs;
 using Microsoft.Extensions.Logging;
 
 namespace CurveFs.Mount.Hosting;
 
-/// <summary>Validates a mount request, starts the filesystem and serves FUSE until unmounted.</summary>
+/// <summary>Validates a mount request, starts the filesystem (embedded or cluster) and serves FUSE until unmounted.</summary>
 public static class MountRunner
 {
     public const int ExitUsage = 64;
@@ -15,9 +17,23 @@ public static class MountRunner
 
     public static int Run(MountRequest request)
     {
-        if (request.DataDir is null)
-            return Fail("--local DATA_DIR is required: CurveFs mounts run embedded (cluster mounts are not available yet)", ExitUsage);
-        if (!TryBuildOptions(request, out var options, out var error)) return Fail(error, ExitUsage);
+        if ((request.DataDir is null) == (request.MetaServers is null))
+            return Fail("give either --local DATA_DIR (embedded) or --metaservers ADDRS --fs NAME --storage LOCATION (cluster)", ExitUsage);
+        if (request.MetaServers is not null && (request.FsName is null || request.Storage is null))
+            return Fail("--metaservers needs --fs NAME and --storage LOCATION (local:/path or s3://bucket?endpoint=URL)", ExitUsage);
+        if (!TryBuildOptions(request, out var embedded, out var data, out var vfs, out var error)) return Fail(error, ExitUsage);
+        ObjectStoreLocation? storage = null;
+        if (request.Storage is not null)
+        {
+            try
+            {
+                storage = ObjectStoreLocation.Parse(request.Storage);
+            }
+            catch (Exception e) when (e is ArgumentException or UriFormatException)
+            {
+                return Fail(e.Message, ExitUsage);
+            }
+        }
         var mountPoint = Path.GetFullPath(request.MountPoint);
         if (File.Exists(mountPoint)) return Fail($"mount point {mountPoint} is a file, not a directory", ExitUsage);
         if (!Directory.Exists(mountPoint))
@@ -27,27 +43,42 @@ public static class MountRunner
             Directory.CreateDirectory(mountPoint);
         }
         if (FuseMountTable.IsMounted(mountPoint)) return Fail($"{mountPoint} is already a mount point: unmount it first (curvefs umount {mountPoint})", ExitFailure);
-        if (request.Background) return Daemonizer.StartInBackground(request, mountPoint, Path.GetFullPath(request.DataDir));
+        if (request.Background)
+        {
+            var logDirectory = request.DataDir is not null ? Path.GetFullPath(request.DataDir) : Path.GetDirectoryName(mountPoint)!;
+            return Daemonizer.StartInBackground(request, mountPoint, logDirectory);
+        }
 
         using var loggers = Logging.Create(request.LogFile, request.Verbose);
         var logger = loggers.CreateLogger("curvefs");
-        EmbeddedFilesystem fs;
+        ClientStack client;
+        IAsyncDisposable owner;
         try
         {
-            fs = EmbeddedFilesystem.OpenAsync(options, loggers).GetAwaiter().GetResult();
+            if (embedded is not null)
+            {
+                var fs = EmbeddedFilesystem.OpenAsync(embedded, loggers).GetAwaiter().GetResult();
+                (client, owner) = (fs.Client, fs);
+            }
+            else
+            {
+                client = OpenClusterAsync(request, storage!, data, vfs, loggers).GetAwaiter().GetResult();
+                owner = client;
+            }
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException
-                                      or Common.Snapshot.SnapshotCorruptException or MetaServer.Storage.CommandLogCorruptException)
+                                      or Common.Snapshot.SnapshotCorruptException or MetaServer.Storage.CommandLogCorruptException
+                                      or ObjectStoreException)
         {
             logger.LogError("cannot start: {Message}", e.Message);
             return Fail(e.Message, ExitFailure);
         }
         try
         {
-            var fuseOptions = FuseOptionsFor(request, fs.Info.Name);
-            using var session = new FuseSession(fs.Client.Vfs, mountPoint, fuseOptions, loggers.CreateLogger<FuseSession>(), request.Threads);
+            var fuseOptions = FuseOptionsFor(request, client.Info.Name);
+            using var session = new FuseSession(client.Vfs, mountPoint, fuseOptions, loggers.CreateLogger<FuseSession>(), request.Threads);
             session.Mount();
-            logger.LogInformation("mounted {Name} at {MountPoint} (data in {DataDir})", fs.Info.Name, mountPoint, request.DataDir);
+            logger.LogInformation("mounted {Name} at {MountPoint}", client.Info.Name, mountPoint);
             session.Run();
             logger.LogInformation("unmounted {MountPoint}", mountPoint);
             return 0;
@@ -59,8 +90,22 @@ public static class MountRunner
         }
         finally
         {
-            fs.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            owner.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>A client of a metaserver cluster: finds the filesystem by name and its data store.</summary>
+    private static async Task<ClientStack> OpenClusterAsync(MountRequest request, ObjectStoreLocation storage, DataClientOptions data, VfsOptions vfs, ILoggerFactory loggers)
+    {
+        var endpoints = request.MetaServers!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var options = new ClusterMetaClientOptions { Endpoints = endpoints };
+        options.Validate();
+        var meta = await ClusterMetaClient.ConnectAsync(options, request.FsName!, loggers.CreateLogger<ClusterMetaClient>()).ConfigureAwait(false);
+        var store = storage.Open();
+        var client = new ClientStack(meta, store, new CopysetChunkIdSource(meta), data, vfs, loggers);
+        // Other clients may hold orphans open: leave them (sessions come with the MDS).
+        await client.StartAsync(purgeOrphans: false).ConfigureAwait(false);
+        return client;
     }
 
     /// <summary>The FUSE options: the user's -o list on top of CurveFs's defaults. As root, the mount
@@ -83,9 +128,11 @@ public static class MountRunner
         return list;
     }
 
-    private static bool TryBuildOptions(MountRequest request, out EmbeddedOptions options, out string error)
+    private static bool TryBuildOptions(MountRequest request, out EmbeddedOptions? embedded, out DataClientOptions data, out VfsOptions vfs, out string error)
     {
-        options = null!;
+        embedded = null;
+        data = new DataClientOptions();
+        vfs = new VfsOptions();
         error = "";
         if (!SizeParser.TryParse(request.ChunkSize, out var chunk) || chunk > uint.MaxValue) { error = $"invalid --chunk-size '{request.ChunkSize}'"; return false; }
         if (!SizeParser.TryParse(request.BlockSize, out var block) || block > uint.MaxValue) { error = $"invalid --block-size '{request.BlockSize}'"; return false; }
@@ -103,21 +150,26 @@ public static class MountRunner
         if (request.EntryTimeout < 0 || request.AttrTimeout < 0) { error = "timeouts cannot be negative"; return false; }
         if (request.Threads is < 1 or > 1024) { error = "--threads must be between 1 and 1024"; return false; }
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Contains(',') || request.Name.Contains('/')) { error = $"invalid --name '{request.Name}'"; return false; }
-        options = new EmbeddedOptions(request.DataDir!)
+        data = new DataClientOptions { BlockCacheBytes = cache, TotalBufferBytes = buffer, FileBufferBytes = Math.Min(buffer, 32L << 20) };
+        vfs = new VfsOptions
         {
-            Name = request.Name,
-            ChunkSize = (uint)chunk,
-            BlockSize = (uint)block,
-            RootUid = ProcessIdentity.Uid,
-            RootGid = ProcessIdentity.Gid,
-            Data = new DataClientOptions { BlockCacheBytes = cache, TotalBufferBytes = buffer, FileBufferBytes = Math.Min(buffer, 32L << 20) },
-            Vfs = new VfsOptions
-            {
-                EntryTimeoutSeconds = request.EntryTimeout,
-                AttrTimeoutSeconds = request.AttrTimeout,
-                ReadOnly = request.FuseOptions.Contains("ro"),
-            },
+            EntryTimeoutSeconds = request.EntryTimeout,
+            AttrTimeoutSeconds = request.AttrTimeout,
+            ReadOnly = request.FuseOptions.Contains("ro"),
         };
+        if (request.DataDir is not null)
+        {
+            embedded = new EmbeddedOptions(request.DataDir)
+            {
+                Name = request.Name,
+                ChunkSize = (uint)chunk,
+                BlockSize = (uint)block,
+                RootUid = ProcessIdentity.Uid,
+                RootGid = ProcessIdentity.Gid,
+                Data = data,
+                Vfs = vfs,
+            };
+        }
         return true;
     }
 

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace CurveFs.MetaServer.Hosting;
+
+/// <summary>One member of a copyset: its node, Raft endpoint and RPC endpoint.</summary>
+public sealed record PeerConfig(int NodeId, string RaftEndpoint, string RpcEndpoint);
+
+/// <summary>A copyset this node hosts and who else replicates it (this node included).</summary>
+public sealed record CopysetConfig(uint CopysetId, List<PeerConfig> Peers);
+
+/// <summary>
+/// The configuration of a <c>curvefs-metaserver run</c> process (JSON, see docs/metaserver.md):
+/// <code>
+/// {
+///   "nodeId": 1,
+///   "rpcEndpoint": "127.0.0.1:6701",
+///   "dataDir": "/var/lib/curvefs/ms1",
+///   "copysets": [ { "copysetId": 1, "peers": [
+///       { "nodeId": 1, "raftEndpoint": "127.0.0.1:6801", "rpcEndpoint": "127.0.0.1:6701" }, ... ] } ],
+///   "snapshotEveryEntries": 10000,
+///   "electionTimeoutMs": [ 1000, 2000 ]
+/// }
+/// </code>
+/// </summary>
+public sealed record MetaServerConfig
+{
+    public int NodeId { get; init; }
+    public string RpcEndpoint { get; init; } = "";
+    public string DataDir { get; init; } = "";
+    public List<CopysetConfig> Copysets { get; init; } = [];
+    public long SnapshotEveryEntries { get; init; } = 10_000;
+    public int[] ElectionTimeoutMs { get; init; } = [1000, 2000];
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static MetaServerConfig Load(string path)
+    {
+        MetaServerConfig? config;
+        try
+        {
+            config = JsonSerializer.Deserialize<MetaServerConfig>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"config {path} is not valid JSON: {e.Message}", e);
+        }
+        if (config is null) throw new InvalidDataException($"config {path} is empty");
+        config.Validate(path);
+        return config;
+    }
+
+    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+
+    private void Validate(string path)
+    {
+        void Fail(string what) => throw new InvalidDataException($"config {path}: {what}");
+        if (NodeId <= 0) Fail("nodeId must be a positive number");
+        if (!IPEndPoint.TryParse(RpcEndpoint, out _)) Fail($"rpcEndpoint '{RpcEndpoint}' is not HOST:PORT (an IP address and a port)");
+        if (string.IsNullOrWhiteSpace(DataDir)) Fail("dataDir is missing");
+        if (Copysets.Count == 0) Fail("no copysets: list at least one with its peers");
+        if (SnapshotEveryEntries < 10) Fail("snapshotEveryEntries must be at least 10");
+        if (ElectionTimeoutMs is not [var low, var high] || low < 50 || high <= low) Fail("electionTimeoutMs must be [low, high] with 50 <= low < high");
+        foreach (var copyset in Copysets)
+        {
+            if (copyset.Peers.Count == 0) Fail($"copyset {copyset.CopysetId} has no peers");
+            if (copyset.Peers.All(p => p.NodeId != NodeId)) Fail($"copyset {copyset.CopysetId} does not list this node ({NodeId}) among its peers");
+            if (copyset.Peers.Select(p => p.NodeId).Distinct().Count() != copyset.Peers.Count) Fail($"copyset {copyset.CopysetId} lists a node twice");
+            foreach (var peer in copyset.Peers)
+            {
+                if (!IPEndPoint.TryParse(peer.RaftEndpoint, out _)) Fail($"copyset {copyset.CopysetId}: raftEndpoint '{peer.RaftEndpoint}' is not HOST:PORT");
+                if (!IPEndPoint.TryParse(peer.RpcEndpoint, out _)) Fail($"copyset {copyset.CopysetId}: rpcEndpoint '{peer.RpcEndpoint}' is not HOST:PORT");
+            }
+        }
+        if (Copysets.Select(c => c.CopysetId).Distinct().Count() != Copysets.Count) Fail("a copyset is listed twice");
+    }
+}
