@@ -51,11 +51,17 @@ public sealed class QueryReply : ICopysetReply
 
 /// <summary>Asks a metaserver which copysets it hosts and what each replica is doing.</summary>
 [MessagePackObject]
-public sealed class StatusRequest;
+public sealed class StatusRequest
+{
+    /// <summary>Also compute each replica's digest of its applied state (a full scan: for tests and operators).</summary>
+    [Key(0)] public bool IncludeDigests { get; set; }
+}
 
 [MessagePackObject]
 public sealed class StatusReply
 {
     [Key(0)] public uint NodeId { get; set; }
     [Key(1)] public List<CopysetStatus> Copysets { get; set; } = [];
+    /// <summary>Copyset ID → digest of this replica's applied state, when asked for.</summary>
+    [Key(2)] public Dictionary<uint, string>? Digests { get; set; }
 }

@@ -25,6 +25,10 @@ public interface ICopyset
 
     /// <summary>What this replica is doing now.</summary>
     CopysetStatus Status { get; }
+
+    /// <summary>A digest of this replica's applied state, read locally without a barrier: replicas that
+    /// applied the same entries give the same digest (tests and operators compare them).</summary>
+    ValueTask<string> LocalDigestAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>This replica is not the leader; <see cref="LeaderEndpoint"/> names the one it believes leads (RPC address), if any.</summary>

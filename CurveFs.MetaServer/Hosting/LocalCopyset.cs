@@ -130,6 +130,9 @@ public sealed class LocalCopyset : ICopyset, IDisposable
         }
     }
 
+    public ValueTask<string> LocalDigestAsync(CancellationToken cancellationToken = default) =>
+        ReadAsync(QueryExecutor.Digest, cancellationToken);
+
     public ValueTask SyncAsync(CancellationToken cancellationToken = default)
     {
         _lock.EnterReadLock();

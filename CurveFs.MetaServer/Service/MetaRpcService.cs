@@ -53,22 +53,24 @@ internal sealed class MetaRpcService(uint nodeId, ICopysetRegistry registry, ILo
         }
     }
 
-    public Task<StatusReply> Status(StatusRequest request, ServerCallContext context)
+    public async Task<StatusReply> Status(StatusRequest request, ServerCallContext context)
     {
         var reply = new StatusReply { NodeId = nodeId };
+        if (request.IncludeDigests) reply.Digests = [];
         foreach (var copyset in registry.All())
         {
             try
             {
                 reply.Copysets.Add(copyset.Status);
+                if (request.IncludeDigests) reply.Digests![copyset.CopysetId] = await copyset.LocalDigestAsync(context.CancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "copyset {Copyset}: reading its status failed: {Message}", copyset.CopysetId, e.Message);
                 reply.Copysets.Add(new(copyset.CopysetId, Common.Meta.CopysetRole.Unavailable, null, 0, 0, 0, $"status failed: {e.Message}"));
             }
         }
-        return Task.FromResult(reply);
+        return reply;
     }
 
     private string NotHosted(uint copysetId) => $"metaserver {nodeId} does not host copyset {copysetId}";

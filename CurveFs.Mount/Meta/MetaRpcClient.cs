@@ -28,8 +28,8 @@ public sealed partial class MetaRpcClient(TimeSpan callTimeout) : IDisposable
     public Task<QueryReply> QueryAsync(string endpoint, QueryRequest request, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
         CallAsync(MetaRpc.Query, endpoint, request, timeout, cancellationToken);
 
-    public Task<StatusReply> StatusAsync(string endpoint, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        CallAsync(MetaRpc.Status, endpoint, new StatusRequest(), timeout, cancellationToken);
+    public Task<StatusReply> StatusAsync(string endpoint, TimeSpan? timeout = null, CancellationToken cancellationToken = default, bool includeDigests = false) =>
+        CallAsync(MetaRpc.Status, endpoint, new StatusRequest { IncludeDigests = includeDigests }, timeout, cancellationToken);
 
     /// <summary>One unary call to <paramref name="endpoint"/> ("host:port").</summary>
     /// <exception cref="MetaRpcException">no reply: connection refused or lost, deadline passed, server failure.</exception>

@@ -3,18 +3,26 @@ using System.Diagnostics;
 namespace CurveFs.Tests.Integration;
 
 /// <summary>
-/// A real <c>curvefs mount --local</c> process serving a temp directory through FUSE. Tests use the
-/// mount point with ordinary syscalls and tools, and can unmount, remount or kill -9 the process.
+/// A real <c>curvefs mount</c> process (embedded with --local, or a client of a metaserver cluster)
+/// serving a temp mount point through FUSE. Tests use the mount point with ordinary syscalls and tools,
+/// and can unmount, remount or kill -9 the process.
 /// </summary>
 public sealed class MountedFilesystem : IDisposable
 {
     private static readonly TimeSpan MountTimeout = TimeSpan.FromSeconds(60);
     private readonly string[] _extraArgs;
+    private readonly string[] _sourceArgs;
     private readonly string _root;
     private Process? _process;
     private int _starts;
 
-    public MountedFilesystem(params string[] extraArgs)
+    /// <summary>An embedded filesystem in a temp data directory.</summary>
+    public MountedFilesystem(params string[] extraArgs) : this(null, extraArgs)
+    {
+    }
+
+    /// <summary>A mount of the filesystem the source arguments name (null: embedded in DataDir).</summary>
+    public MountedFilesystem(string[]? sourceArgs, params string[] extraArgs)
     {
         _extraArgs = extraArgs;
         _root = Directory.CreateTempSubdirectory("curvefs-it-").FullName;
@@ -22,6 +30,7 @@ public sealed class MountedFilesystem : IDisposable
         File.SetUnixFileMode(_root, (UnixFileMode)0x1ED);
         DataDir = Path.Combine(_root, "data");
         MountPoint = Path.Combine(_root, "mnt");
+        _sourceArgs = sourceArgs ?? ["--local", DataDir];
         Directory.CreateDirectory(MountPoint);
         Mount();
     }
@@ -38,7 +47,7 @@ public sealed class MountedFilesystem : IDisposable
     {
         _starts++;
         var start = new ProcessStartInfo(Binaries.Curvefs) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "mount", "--local", DataDir, MountPoint }.Concat(_extraArgs)) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { "mount" }.Concat(_sourceArgs).Append(MountPoint).Concat(_extraArgs)) start.ArgumentList.Add(arg);
         var log = new StreamWriter(LogPath) { AutoFlush = true };
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };

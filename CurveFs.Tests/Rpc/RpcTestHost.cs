@@ -98,6 +98,8 @@ internal sealed class ScriptedCopyset(ICopyset inner, uint? copysetId = null) : 
 
     public CopysetStatus Status => inner.Status with { CopysetId = CopysetId };
 
+    public ValueTask<string> LocalDigestAsync(CancellationToken cancellationToken = default) => inner.LocalDigestAsync(cancellationToken);
+
     public async ValueTask<MetaResult> ExecuteAsync(CommandEnvelope command, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref Calls);
