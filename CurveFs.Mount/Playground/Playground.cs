@@ -27,7 +27,7 @@ public static class Playground
     private const int MetaServers = 3;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
-    public static int Up(string dir, string fsName)
+    public static int Up(string dir, string fsName, long snapshotEvery)
     {
         Directory.CreateDirectory(dir);
         var state = PlaygroundState.Load(dir);
@@ -36,7 +36,12 @@ public static class Playground
             Console.Error.WriteLine($"curvefs playground: {dir} is already up; `curvefs playground status {dir}` shows it, `curvefs playground down {dir}` stops it");
             return 1;
         }
-        state ??= Configure(dir, fsName);
+        if (snapshotEvery < 10)
+        {
+            Console.Error.WriteLine("curvefs playground: --snapshot-every must be at least 10");
+            return 64;
+        }
+        state ??= Configure(dir, fsName, snapshotEvery);
         var started = new List<PlaygroundProcess>();
         foreach (var process in state.Processes)
         {
@@ -68,7 +73,7 @@ public static class Playground
     }
 
     /// <summary>A new playground: free loopback ports, one config per metaserver.</summary>
-    private static PlaygroundState Configure(string dir, string fsName)
+    private static PlaygroundState Configure(string dir, string fsName, long snapshotEvery)
     {
         var ports = FreePorts(2 * MetaServers);
         var peers = Enumerable.Range(1, MetaServers)
@@ -85,6 +90,7 @@ public static class Playground
                 RpcEndpoint = peer.RpcEndpoint,
                 DataDir = Path.Combine(nodeDir, "data"),
                 Copysets = [new CopysetConfig(1, peers)],
+                SnapshotEveryEntries = snapshotEvery,
             };
             var configPath = Path.Combine(nodeDir, "config.json");
             config.Save(configPath);

@@ -18,8 +18,9 @@ public static class PlaygroundCommand
     {
         var dir = new Argument<string>("DIR") { Description = "Where the cluster keeps its state, configs and logs (created if missing)." };
         var fsName = new Option<string>("--fs") { Description = "Name of the filesystem to create.", DefaultValueFactory = _ => "playground" };
-        var command = new Command("up", "Start 3 metaservers (or restart those of DIR), create a filesystem and print the mount command.") { dir, fsName };
-        command.SetAction(result => Playground.Up(Path.GetFullPath(result.GetValue(dir)!), result.GetValue(fsName)!));
+        var snapshotEvery = new Option<long>("--snapshot-every") { Description = "Metaservers snapshot their state and compact the log every N entries (new playgrounds only).", DefaultValueFactory = _ => 10_000 };
+        var command = new Command("up", "Start 3 metaservers (or restart those of DIR), create a filesystem and print the mount command.") { dir, fsName, snapshotEvery };
+        command.SetAction(result => Playground.Up(Path.GetFullPath(result.GetValue(dir)!), result.GetValue(fsName)!, result.GetValue(snapshotEvery)));
         return command;
     }
 

@@ -1,9 +1,7 @@
 namespace CurveFs.Tests.Integration;
 
 /// <summary>The errnos applications see for the classic mistakes, through the real mount.</summary>
-[Collection("Integration")]
-[Trait("Category", "Integration")]
-public sealed class ErrnoTests(MountFixture mount) : IClassFixture<MountFixture>
+public abstract class ErrnoTests(IMountProvider mount)
 {
     [Fact]
     public void NameOf256Bytes_GivesEnametoolong_255Works()
@@ -61,3 +59,12 @@ public sealed class ErrnoTests(MountFixture mount) : IClassFixture<MountFixture>
         Shell.Ok($"setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'echo x > \"{dir}/tmp/nobodys\" && rm \"{dir}/tmp/nobodys\"'");
     }
 }
+
+[Collection("Integration")]
+[Trait("Category", "Integration")]
+public sealed class EmbeddedErrnoTests(MountFixture mount) : ErrnoTests(mount), IClassFixture<MountFixture>;
+
+/// <summary>The same tests on a mount of a 3-replica metaserver cluster.</summary>
+[Collection("Integration")]
+[Trait("Category", "Integration")]
+public sealed class ClusterErrnoTests(ClusterMountFixture mount) : ErrnoTests(mount), IClassFixture<ClusterMountFixture>;

@@ -1,9 +1,7 @@
 namespace CurveFs.Tests.Integration;
 
 /// <summary>Ordinary tools on a real mount: what a user does first with a new filesystem.</summary>
-[Collection("Integration")]
-[Trait("Category", "Integration")]
-public sealed class PosixToolsTests(MountFixture mount) : IClassFixture<MountFixture>
+public abstract class PosixToolsTests(IMountProvider mount)
 {
     [Fact]
     public void CpArchive_OfUsrInclude_DiffsCleanAndCountsMatch()
@@ -165,3 +163,12 @@ public sealed class PosixToolsTests(MountFixture mount) : IClassFixture<MountFix
         Assert.Equal("ok", lines[^1]);
     }
 }
+
+[Collection("Integration")]
+[Trait("Category", "Integration")]
+public sealed class EmbeddedPosixToolsTests(MountFixture mount) : PosixToolsTests(mount), IClassFixture<MountFixture>;
+
+/// <summary>The same tests on a mount of a 3-replica metaserver cluster.</summary>
+[Collection("Integration")]
+[Trait("Category", "Integration")]
+public sealed class ClusterPosixToolsTests(ClusterMountFixture mount) : PosixToolsTests(mount), IClassFixture<ClusterMountFixture>;
