@@ -53,6 +53,9 @@ internal sealed class CopysetStateMachine : SimpleStateMachine
     /// <summary>Index of the last log entry reflected in the state (applied, or covered by a loaded snapshot).</summary>
     public long AppliedIndex => Volatile.Read(ref _appliedIndex);
 
+    /// <summary>Set once the start-up restore is done: later restores are snapshots installed by the leader.</summary>
+    public bool Serving { get; set; }
+
     /// <summary>The file of the snapshot being loaded, while <see cref="SimpleStateMachine.RestoreAsync(CancellationToken)"/> runs.</summary>
     public string? RestoringFile { get; private set; }
 
@@ -61,7 +64,18 @@ internal sealed class CopysetStateMachine : SimpleStateMachine
     protected override ValueTask RestoreAsync(FileInfo snapshotFile, CancellationToken token)
     {
         RestoringFile = snapshotFile.FullName;
-        var pairs = SnapshotReader.ReadAll(snapshotFile.FullName);
+        IReadOnlyList<(byte[] Key, byte[] Value)> pairs;
+        try
+        {
+            pairs = SnapshotReader.ReadAll(snapshotFile.FullName);
+        }
+        catch (SnapshotCorruptException e) when (Serving)
+        {
+            // A snapshot from the leader arrived damaged. The state is untouched, but DotNext already kept
+            // the file as this replica's newest snapshot: stop serving rather than build on it.
+            _onFatal($"the snapshot received from the leader is damaged: {e.Message}", e);
+            throw;
+        }
         var index = IndexOf(snapshotFile);
         Lock.EnterWriteLock();
         try

@@ -122,6 +122,8 @@ public sealed partial class RaftCopyset : ICopyset, IAsyncDisposable
             return;
         }
 
+        _machine.Serving = true;
+
         // 2. The log. FlushInterval zero + FlushOnCommit: every entry is on disk before it counts as
         //    committed on this node, and the commit index is checkpointed right after.
         try
@@ -144,7 +146,7 @@ public sealed partial class RaftCopyset : ICopyset, IAsyncDisposable
         {
             LowerElectionTimeout = (int)_options.ElectionTimeoutLower.TotalMilliseconds,
             UpperElectionTimeout = (int)_options.ElectionTimeoutUpper.TotalMilliseconds,
-            RequestTimeout = _options.ElectionTimeoutLower,
+            RequestTimeout = _options.EffectivePeerRequestTimeout,
             ConnectTimeout = _options.ElectionTimeoutLower,
             ColdStart = false,
             ConfigurationStorage = null, // DotNext's in-memory storage, filled with the fixed member list below

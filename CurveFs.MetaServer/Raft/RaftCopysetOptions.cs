@@ -38,6 +38,14 @@ public sealed record RaftCopysetOptions
     /// <summary>How long a command or read may wait for the quorum before it fails with a <see cref="TimeoutException"/>.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long one Raft request to a peer may take (null: the upper election timeout). It bounds a
+    /// whole snapshot installation too (the transfer and the follower loading it), so a copyset whose
+    /// snapshot takes longer than this to ship and load needs a larger value. Keep it short otherwise: it is
+    /// also how fast a stuck peer connection is dropped and reopened (see docs/raft.md, DotNext quirks).</summary>
+    public TimeSpan? PeerRequestTimeout { get; init; }
+
+    internal TimeSpan EffectivePeerRequestTimeout => PeerRequestTimeout ?? ElectionTimeoutUpper;
+
     internal RaftPeer Self =>
         Peers.FirstOrDefault(p => p.NodeId == NodeId)
         ?? throw new ArgumentException($"copyset {CopysetId}: node '{NodeId}' is not in its peer list ({string.Join(", ", Peers.Select(p => p.NodeId))})");
@@ -53,6 +61,8 @@ public sealed record RaftCopysetOptions
         if (ElectionTimeoutLower <= TimeSpan.Zero || ElectionTimeoutUpper <= ElectionTimeoutLower)
             throw new ArgumentException($"copyset {CopysetId}: election timeout range [{ElectionTimeoutLower}, {ElectionTimeoutUpper}] is empty");
         if (RequestTimeout <= TimeSpan.Zero) throw new ArgumentException($"copyset {CopysetId}: request timeout must be positive");
+        if (EffectivePeerRequestTimeout < ElectionTimeoutLower)
+            throw new ArgumentException($"copyset {CopysetId}: peer request timeout {PeerRequestTimeout} is below the election timeout {ElectionTimeoutLower}");
     }
 
     /// <summary>Parses "ip:port", "[v6]:port" or "host:port" (the host is resolved now, IPv4 preferred).</summary>

@@ -10,13 +10,22 @@ namespace CurveFs.Tests.Raft;
 
 /// <summary>Three RaftCopyset replicas in this process: election, replication, leader changes, restarts.</summary>
 [Collection(RaftCollection.Name)]
-public sealed class RaftCopysetTests(ITestOutputHelper output)
+public sealed class RaftCopysetTests(ITestOutputHelper output) : IDisposable
 {
+    private readonly RaftTestLog _log = new();
+    private bool _passed;
+
+    public void Dispose()
+    {
+        if (!_passed || RaftTestLog.Always) _log.WriteTo(output);
+        _passed = true;
+    }
+
     [Fact]
     [Trait("Category", "Integration")]
     public async Task Replication_CommandsThroughLeader_ApplyOnEveryReplica()
     {
-        await using var cluster = new RaftTestCluster();
+        await using var cluster = new RaftTestCluster(loggerFactory: _log);
         await cluster.StartAllAsync();
         var leader = await cluster.WaitForLeaderAsync();
         await cluster.InitFsAsync(leader);
@@ -32,13 +41,14 @@ public sealed class RaftCopysetTests(ITestOutputHelper output)
         Assert.True(status.CommitIndex >= 51, status.ToString());
         Assert.True(status.AppliedIndex >= 51, status.ToString());
         Assert.Null(status.Problem);
+        _passed = true;
     }
 
     [Fact]
     [Trait("Category", "Integration")]
     public async Task Follower_RejectsCommandsAndReads_WithTheLeadersRpcEndpoint()
     {
-        await using var cluster = new RaftTestCluster();
+        await using var cluster = new RaftTestCluster(loggerFactory: _log);
         await cluster.StartAllAsync();
         var leader = await cluster.WaitForLeaderAsync();
         await cluster.InitFsAsync(leader);
@@ -55,13 +65,14 @@ public sealed class RaftCopysetTests(ITestOutputHelper output)
         var status = cluster.Node(follower).Status;
         Assert.Equal(CopysetRole.Follower, status.Role);
         Assert.Equal(cluster.Peers[leader].RpcEndpoint, status.LeaderEndpoint);
+        _passed = true;
     }
 
     [Fact]
     [Trait("Category", "Integration")]
     public async Task NumberedCommand_RetriedOnTheNextLeader_IsAppliedOnce()
     {
-        await using var cluster = new RaftTestCluster();
+        await using var cluster = new RaftTestCluster(loggerFactory: _log);
         await cluster.StartAllAsync();
         var leader = await cluster.WaitForLeaderAsync();
         await cluster.InitFsAsync(leader);
@@ -81,13 +92,14 @@ public sealed class RaftCopysetTests(ITestOutputHelper output)
         Assert.Single(await cluster.NamesAsync(newLeader), "once");
         var unnumbered = await cluster.Node(newLeader).ExecuteAsync(cluster.Create("once"));
         Assert.Equal(Errno.EEXIST, unnumbered.Error);
+        _passed = true;
     }
 
     [Fact]
     [Trait("Category", "Integration")]
     public async Task LeaderStopped_DuringACommandStream_NewLeaderTakesOver_AndOldLeaderCatchesUp()
     {
-        await using var cluster = new RaftTestCluster();
+        await using var cluster = new RaftTestCluster(loggerFactory: _log);
         await cluster.StartAllAsync();
         var leader = await cluster.WaitForLeaderAsync();
         await cluster.InitFsAsync(leader);
@@ -118,13 +130,14 @@ public sealed class RaftCopysetTests(ITestOutputHelper output)
         var digest = await cluster.WaitForEqualDigestsAsync();
         output.WriteLine($"converged on {digest}");
         Assert.Equal(seq, (ulong)(await cluster.NamesAsync(await cluster.WaitForLeaderAsync())).Count);
+        _passed = true;
     }
 
     [Fact]
     [Trait("Category", "Integration")]
     public async Task AllStoppedAndRestarted_StateIsIdentical_AlsoAfterASnapshotCompactedTheLog()
     {
-        await using var cluster = new RaftTestCluster(snapshotThreshold: 100);
+        await using var cluster = new RaftTestCluster(snapshotThreshold: 100, loggerFactory: _log);
         await cluster.StartAllAsync();
         var leader = await cluster.WaitForLeaderAsync();
         await cluster.InitFsAsync(leader);
@@ -151,5 +164,34 @@ public sealed class RaftCopysetTests(ITestOutputHelper output)
         await RaftTestCluster.Expect(cluster.Node(leader).ExecuteAsync(cluster.Create("after-restart")));
         await cluster.WaitForEqualDigestsAsync();
         Assert.Equal(261, (await cluster.NamesAsync(leader)).Count);
+        _passed = true;
+    }
+
+    [Fact]
+    [Trait("Category", "Integration")]
+    public async Task QuorumLost_CommandsAndReadsFailWithinTheRequestTimeout_InsteadOfHanging()
+    {
+        await using var cluster = new RaftTestCluster(requestTimeout: TimeSpan.FromSeconds(2), loggerFactory: _log);
+        await cluster.StartAllAsync();
+        var leader = await cluster.WaitForLeaderAsync();
+        await cluster.InitFsAsync(leader);
+        for (var i = 0; i < cluster.Size; i++)
+            if (i != leader) await cluster.StopAsync(i);
+
+        var node = cluster.Node(leader);
+        var watch = Stopwatch.StartNew();
+        var command = await Assert.ThrowsAnyAsync<Exception>(async () => await node.ExecuteAsync(cluster.Create("lost")));
+        output.WriteLine($"command after {watch.ElapsedMilliseconds} ms: {command.GetType().Name}: {command.Message}");
+        Assert.True(command is TimeoutException or NotLeaderException, command.ToString());
+        Assert.Contains("copyset 1", command.Message);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
+
+        watch.Restart();
+        var read = await Assert.ThrowsAnyAsync<Exception>(async () => await node.ReadAsync(QueryExecutor.Digest));
+        output.WriteLine($"read after {watch.ElapsedMilliseconds} ms: {read.GetType().Name}: {read.Message}");
+        Assert.True(read is TimeoutException or NotLeaderException, read.ToString());
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
+        Assert.NotEqual(CopysetRole.Leader, node.Status.Role);
+        _passed = true;
     }
 }

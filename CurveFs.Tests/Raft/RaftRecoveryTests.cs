@@ -17,7 +17,7 @@ public sealed class RaftRecoveryTests(ITestOutputHelper output) : IDisposable
 
     public void Dispose()
     {
-        if (!_passed) _log.WriteTo(output);
+        if (!_passed || RaftTestLog.Always) _log.WriteTo(output);
     }
 
     /// <summary>Runs count creates through the leader, `parallel` at a time, as numbered requests of one

@@ -30,8 +30,11 @@ internal sealed class RaftTestCluster : IAsyncDisposable
     private long _now = 1_700_000_000_000_000_000;
     private volatile int _lastLeader;
 
-    public RaftTestCluster(int size = 3, long snapshotThreshold = 100_000, ILoggerFactory? loggerFactory = null)
+    private readonly TimeSpan _requestTimeout;
+
+    public RaftTestCluster(int size = 3, long snapshotThreshold = 100_000, ILoggerFactory? loggerFactory = null, TimeSpan? requestTimeout = null)
     {
+        _requestTimeout = requestTimeout ?? TimeSpan.FromSeconds(10);
         Root = Directory.CreateTempSubdirectory("curvefs-raft-").FullName;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         var ports = FreePorts(size);
@@ -62,7 +65,7 @@ internal sealed class RaftTestCluster : IAsyncDisposable
         SnapshotThreshold = SnapshotThreshold,
         ElectionTimeoutLower = TimeSpan.FromMilliseconds(600),
         ElectionTimeoutUpper = TimeSpan.FromMilliseconds(1200),
-        RequestTimeout = TimeSpan.FromSeconds(10),
+        RequestTimeout = _requestTimeout,
     };
 
     public async Task StartAllAsync()

@@ -14,6 +14,9 @@ internal sealed class RaftTestLog : ILoggerFactory, ILoggerProvider
             $"{Time:HH:mm:ss.fff} {Level,-11} {Category}: {Message}{(Exception is null ? "" : $" [{Exception.GetType().Name}: {Exception.Message}]")}";
     }
 
+    /// <summary>CURVEFS_RAFT_TEST_LOG=always prints the log of passing tests too.</summary>
+    public static bool Always => Environment.GetEnvironmentVariable("CURVEFS_RAFT_TEST_LOG") == "always";
+
     public ConcurrentQueue<Line> Lines { get; } = new();
 
     public bool Contains(string text) => Lines.Any(l => l.Message.Contains(text, StringComparison.Ordinal));
