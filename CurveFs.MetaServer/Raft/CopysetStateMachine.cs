@@ -155,7 +155,7 @@ internal sealed class CopysetStateMachine : SimpleStateMachine
                 }
                 if (entry.Context is ApplyContext context) context.Result = result;
             }
-            catch (Exception e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 // A deterministic state machine never throws; if it does, serving on would diverge from the
                 // other replicas. Stop here (the WAL halts its applier on this exception) and report.

@@ -115,14 +115,14 @@ public sealed partial class RaftCopyset
         }
         switch (e)
         {
-            case DotNext.Net.Cluster.Consensus.Raft.NotLeaderException:
-            case QuorumUnreachableException:
-            case InvalidOperationException when _cluster?.Leader is not { IsRemote: false }:
-                return NotLeader();
             case OperationCanceledException when callerToken.IsCancellationRequested:
                 return new OperationCanceledException($"copyset {CopysetId}: {operation} canceled by the caller", e, callerToken);
             case OperationCanceledException or ObjectDisposedException when _stopped:
                 return Unavailable(e);
+            case DotNext.Net.Cluster.Consensus.Raft.NotLeaderException:
+            case QuorumUnreachableException:
+            case InvalidOperationException when e is not ObjectDisposedException && _cluster?.Leader is not { IsRemote: false }:
+                return NotLeader();
             case OperationCanceledException:
                 var status = Status;
                 return new TimeoutException(

@@ -235,7 +235,7 @@ public sealed partial class RaftCopyset : ICopyset, IAsyncDisposable
         }
         if (_wal is not null) await _wal.DisposeAsync().ConfigureAwait(false);
         if (_machine is not null) await _machine.DisposeAsync().ConfigureAwait(false);
-        _lifetime.Dispose();
+        // _lifetime stays undisposed: a request racing with the stop may still link to its (canceled) token.
         _logger.LogInformation("copyset {Copyset} node {Node} stopped", CopysetId, NodeId);
     }
 
