@@ -26,6 +26,7 @@ public static class MetaServerCli
     public static RootCommand Build()
     {
         var root = new RootCommand("CurveFs metaserver: hosts metadata copysets; offline tools for its files.");
+        root.Subcommands.Add(RunCommand.Build());
         root.Subcommands.Add(SnapshotCommand.Build());
         return root;
     }

@@ -62,12 +62,21 @@ internal sealed class MetaRpcService(uint nodeId, ICopysetRegistry registry, ILo
             try
             {
                 reply.Copysets.Add(copyset.Status);
-                if (request.IncludeDigests) reply.Digests![copyset.CopysetId] = await copyset.LocalDigestAsync(context.CancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 logger.LogError(e, "copyset {Copyset}: reading its status failed: {Message}", copyset.CopysetId, e.Message);
                 reply.Copysets.Add(new(copyset.CopysetId, Common.Meta.CopysetRole.Unavailable, null, 0, 0, 0, $"status failed: {e.Message}"));
+            }
+            if (!request.IncludeDigests) continue;
+            try
+            {
+                reply.Digests![copyset.CopysetId] = await copyset.LocalDigestAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A replica that cannot serve has no digest to compare; its status says why.
+                logger.LogDebug("copyset {Copyset}: no digest: {Message}", copyset.CopysetId, e.Message);
             }
         }
         return reply;
