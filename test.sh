@@ -27,6 +27,7 @@ if [ ! -x .deps/node_modules/.bin/s3rver ]; then
 fi
 # Leftover mounts of an interrupted run would make later runs hang on their directories.
 grep -o ' /tmp/curvefs-[^ ]*' /proc/self/mounts 2>/dev/null | while read -r m; do fusermount3 -uz "$m" 2>/dev/null; done
+pkill -9 -f 'curvefs-metaserver run --config /tmp/curvefs-playground-' 2>/dev/null || true
 
 echo "test.sh: building"
 if ! dotnet build CurveFs.sln -c Release --nologo -v quiet -clp:ErrorsOnly; then

@@ -33,7 +33,7 @@ public sealed class ClusterMountFixture : IMountProvider, IDisposable
         Cluster = new PlaygroundCluster();
         try
         {
-            Fs = new MountedFilesystem(Cluster.MountArgs);
+            Fs = MountedFilesystem.Of(Cluster.MountArgs);
         }
         catch
         {

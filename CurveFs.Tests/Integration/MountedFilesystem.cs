@@ -21,8 +21,10 @@ public sealed class MountedFilesystem : IDisposable
     {
     }
 
-    /// <summary>A mount of the filesystem the source arguments name (null: embedded in DataDir).</summary>
-    public MountedFilesystem(string[]? sourceArgs, params string[] extraArgs)
+    /// <summary>A mount of the filesystem the source arguments name (--metaservers ... --fs ... --storage ...).</summary>
+    public static MountedFilesystem Of(string[] sourceArgs, params string[] extraArgs) => new(sourceArgs, extraArgs);
+
+    private MountedFilesystem(string[]? sourceArgs, string[] extraArgs)
     {
         _extraArgs = extraArgs;
         _root = Directory.CreateTempSubdirectory("curvefs-it-").FullName;

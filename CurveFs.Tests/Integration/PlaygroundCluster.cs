@@ -79,7 +79,8 @@ public sealed class PlaygroundCluster : IDisposable
         state.Save(Dir);
     }
 
-    /// <summary>Each live node's digest of its applied state (after waiting for the replicas to converge).</summary>
+    /// <summary>Each node's digest of its applied state, after waiting (up to settle) until every node
+    /// answers with the same digest.</summary>
     public Dictionary<int, string> Digests(TimeSpan? settle = null)
     {
         using var rpc = new MetaRpcClient(TimeSpan.FromSeconds(10));
@@ -98,7 +99,7 @@ public sealed class PlaygroundCluster : IDisposable
                 {
                 }
             }
-            if (digests.Values.Distinct().Count() == 1 || DateTime.UtcNow > deadline) return digests;
+            if ((digests.Count == State.Processes.Count && digests.Values.Distinct().Count() == 1) || DateTime.UtcNow > deadline) return digests;
             Thread.Sleep(250);
         }
     }
