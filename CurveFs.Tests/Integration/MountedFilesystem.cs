@@ -14,6 +14,7 @@ public sealed class MountedFilesystem : IDisposable
     private readonly string[] _sourceArgs;
     private readonly string _root;
     private Process? _process;
+    private ProcessLog? _log;
     private int _starts;
 
     /// <summary>An embedded filesystem in a temp data directory.</summary>
@@ -50,14 +51,13 @@ public sealed class MountedFilesystem : IDisposable
         _starts++;
         var start = new ProcessStartInfo(Binaries.Curvefs) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "mount" }.Concat(_sourceArgs).Append(MountPoint).Concat(_extraArgs)) start.ArgumentList.Add(arg);
-        var log = new StreamWriter(LogPath) { AutoFlush = true };
+        _log?.Close();
+        var log = _log = new ProcessLog(LogPath);
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.OutputDataReceived += (_, e) => log.Write(e.Data);
+        process.ErrorDataReceived += (_, e) => log.Write(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        process.Exited += (_, _) => { lock (log) log.Dispose(); };
-        process.EnableRaisingEvents = true;
         _process = process;
         var deadline = DateTime.UtcNow + MountTimeout;
         while (!MountTable.IsMounted(MountPoint))
@@ -118,6 +118,7 @@ public sealed class MountedFilesystem : IDisposable
             if (!_process.WaitForExit(TimeSpan.FromSeconds(30))) _process.Kill();
         }
         _process?.Dispose();
+        _log?.Close();
         try
         {
             Directory.Delete(_root, recursive: true);
@@ -127,6 +128,32 @@ public sealed class MountedFilesystem : IDisposable
         }
         catch (UnauthorizedAccessException)
         {
+        }
+    }
+}
+
+/// <summary>Appends a child's output lines to a file; lines that arrive after it is closed are dropped
+/// (output callbacks can run after the process exited).</summary>
+internal sealed class ProcessLog(string path)
+{
+    private readonly StreamWriter _writer = new(path) { AutoFlush = true };
+    private bool _closed;
+
+    public void Write(string? line)
+    {
+        if (line is null) return;
+        lock (_writer)
+        {
+            if (!_closed) _writer.WriteLine(line);
+        }
+    }
+
+    public void Close()
+    {
+        lock (_writer)
+        {
+            _closed = true;
+            _writer.Dispose();
         }
     }
 }
