@@ -38,7 +38,13 @@ public sealed partial class MetaStateMachine
     private static MetaResult InitFs(IKvTransaction kv, InitFsCommand c)
     {
         var fs = c.FsId;
-        if (MetaStore.LoadInode(kv, fs, Limits.RootInode) is { } existing) return MetaResult.Of(existing);
+        if (MetaStore.LoadInode(kv, fs, Limits.RootInode) is { } existing)
+        {
+            // Repeating the creation of the same filesystem is fine; another one under the same ID is not.
+            if (c.Fs is { } requested && kv.Get(MetaKeys.FsKey(fs)) is { } stored && MetaCodec.Decode<FsInfo>(stored).Name != requested.Name)
+                return MetaResult.Fail(Errno.EEXIST);
+            return MetaResult.Of(existing);
+        }
         if (c.Fs is { } info)
         {
             if (info.FsId != fs) return MetaResult.Fail(Errno.EINVAL);

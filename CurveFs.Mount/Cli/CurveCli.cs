@@ -10,6 +10,7 @@ public static class CurveCli
         var root = new RootCommand("CurveFs client: mount a CurveFs filesystem and administer it.");
         root.Subcommands.Add(MountCommand.Build());
         root.Subcommands.Add(UmountCommand.Build());
+        root.Subcommands.Add(CreateFsCommand.Build());
         root.Subcommands.Add(Playground.PlaygroundCommand.Build());
         return root;
     }

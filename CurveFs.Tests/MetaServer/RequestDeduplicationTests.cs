@@ -78,3 +78,24 @@ public class RequestDeduplicationTests
         Assert.NotEqual(digest, QueryExecutor.Run(store, new DigestQuery()).Digest);
     }
 }
+
+public class FsRecordTests
+{
+    [Fact]
+    public void InitFs_StoresTheRecord_IsRepeatable_AndRefusesASecondName()
+    {
+        var state = new CurveFs.MetaServer.Partition.CopysetState();
+        InitFsCommand Init(string name) => new()
+        {
+            FsId = 1,
+            Partition = new PartitionRecord { PartitionId = 1, Start = 1, End = 1000 },
+            Fs = new FsInfo(1, name, 1 << 26, 1 << 22, 1 << 30),
+        };
+        Assert.True(state.Apply(Init("alpha")).Result.Ok);
+        Assert.True(state.Apply(Init("alpha")).Result.Ok);
+        Assert.Equal(CurveFs.Common.Fs.Errno.EEXIST, state.Apply(Init("beta")).Result.Error);
+        var found = CurveFs.MetaServer.Partition.QueryExecutor.Run(state.Store, new FsByNameQuery { Name = "alpha" });
+        Assert.Equal(1u << 26, found.Fs!.ChunkSize);
+        Assert.Equal(CurveFs.Common.Fs.Errno.ENOENT, CurveFs.MetaServer.Partition.QueryExecutor.Run(state.Store, new FsByNameQuery { Name = "beta" }).Error);
+    }
+}
