@@ -41,6 +41,7 @@ public enum Errno
     ETIMEDOUT = 110,
     EOVERFLOW = 75,
     EOPNOTSUPP = 95,
+    ECANCELED = 125,
     EDQUOT = 122,
 }
 

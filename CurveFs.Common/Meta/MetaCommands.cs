@@ -23,6 +23,10 @@ namespace CurveFs.Common.Meta;
 [Union(12, typeof(PurgeInodeCommand))]
 [Union(13, typeof(RemoveTrashCommand))]
 [Union(14, typeof(AllocateChunkIdsCommand))]
+[Union(15, typeof(TxPrepareCommand))]
+[Union(16, typeof(TxCommitCommand))]
+[Union(17, typeof(TxAbortCommand))]
+[Union(18, typeof(TxForgetCommand))]
 public abstract class MetaCommand
 {
     /// <summary>The filesystem the command works in.</summary>
@@ -212,6 +216,8 @@ public sealed class MetaResult
     [Key(3)] public bool NeedsPartition { get; set; }
     /// <summary>A number the command produced (the first chunk ID of an allocated range).</summary>
     [Key(4)] public ulong Value { get; set; }
+    /// <summary>With EAGAIN: a transaction holds a lock on a key the command needed; resolve it through its primary and retry.</summary>
+    [Key(5)] public TxLock? LockedBy { get; set; }
 
     [IgnoreMember] public bool Ok => Error == Fs.Errno.Ok;
 

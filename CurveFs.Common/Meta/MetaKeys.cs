@@ -21,6 +21,9 @@ namespace CurveFs.Common.Meta;
 ///                                                                                   (clusters without an MDS)
 /// 9       9:{clientId:20}:{seq:20}                         MetaResult               answered request, for retries
 /// F       F:{fsId:10}                                      FsInfo                   filesystem settings
+/// L       L:{locked key}                                   TxLock                   key locked by a prepared
+///                                                                                   cross-copyset transaction
+/// X       X:{txId:20}                                      TxRecord                 a transaction's part here
 /// </code>
 /// {n:W} is the number in decimal, zero-padded to W digits. fsId is a uint32 and needs 10 digits;
 /// inode IDs, chunk indexes and sequence numbers are uint64 and need 20.
@@ -77,6 +80,32 @@ public static class MetaKeys
     public static byte[] TrashKey(uint fsId, ulong ino, ulong seq) => Compose(Trash, fsId, [ino, seq], U64Width, false);
 
     public static byte[] TrashPrefix(uint fsId) => Compose(Trash, fsId, [], U64Width, true);
+
+    public const byte Lock = (byte)'L';
+    public const byte Transaction = (byte)'X';
+
+    /// <summary>The lock key of a key: "L:" followed by the key.</summary>
+    public static byte[] LockKey(ReadOnlySpan<byte> key)
+    {
+        var lockKey = new byte[2 + key.Length];
+        lockKey[0] = Lock;
+        lockKey[1] = (byte)':';
+        key.CopyTo(lockKey.AsSpan(2));
+        return lockKey;
+    }
+
+    public static byte[] LockPrefix() => "L:"u8.ToArray();
+
+    public static byte[] TxKey(ulong txId)
+    {
+        var key = new byte[2 + U64Width];
+        key[0] = Transaction;
+        key[1] = (byte)':';
+        WriteDigits(key.AsSpan(2), txId);
+        return key;
+    }
+
+    public static byte[] TxPrefix() => "X:"u8.ToArray();
 
     public static byte[] FsKey(uint fsId) => Compose(Filesystem, fsId, [], U64Width, false);
 

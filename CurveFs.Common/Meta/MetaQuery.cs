@@ -19,6 +19,8 @@ namespace CurveFs.Common.Meta;
 [Union(9, typeof(FsByNameQuery))]
 [Union(10, typeof(PartitionsQuery))]
 [Union(11, typeof(DigestQuery))]
+[Union(12, typeof(TxStatusQuery))]
+[Union(13, typeof(DentryQuery))]
 public abstract class MetaQuery
 {
     [Key(0)] public uint FsId { get; set; }
@@ -121,6 +123,12 @@ public sealed class QueryResult
     [Key(11)] public List<PartitionRecord>? Partitions { get; set; }
     /// <summary>For DigestQuery: number of keys and a hash of every pair.</summary>
     [Key(12)] public string? Digest { get; set; }
+    /// <summary>With EAGAIN: the key the query needed is locked by this transaction.</summary>
+    [Key(13)] public TxLock? LockedBy { get; set; }
+    /// <summary>For TxStatusQuery: the transaction record.</summary>
+    [Key(14)] public TxRecord? Tx { get; set; }
+    /// <summary>For DentryQuery: the entry (child inode and type).</summary>
+    [Key(15)] public DentryValue? Dentry { get; set; }
 
     [IgnoreMember] public bool Ok => Error == Errno.Ok;
 

@@ -10,11 +10,34 @@ public static class QueryExecutor
 {
     public static QueryResult Run(IKvReader kv, MetaQuery query)
     {
+        if (query is TxStatusQuery status)
+            return kv.Get(MetaKeys.TxKey(status.TxId)) is { } record ? new QueryResult { Tx = MetaCodec.Decode<TxRecord>(record) } : QueryResult.Fail(Errno.ENOENT);
+        if (query is DigestQuery || !LockCheckingKv.AnyLocks(kv)) return RunUnlocked(kv, query);
+        try
+        {
+            return RunUnlocked(new LockCheckingKv(kv), query);
+        }
+        catch (KeyLockedException locked)
+        {
+            return new QueryResult { Error = Errno.EAGAIN, LockedBy = locked.Lock };
+        }
+    }
+
+    private static QueryResult RunUnlocked(IKvReader kv, MetaQuery query)
+    {
         var fs = query.FsId;
         switch (query)
         {
             case LookupQuery q:
                 return Of(MetaQueries.Lookup(kv, fs, q.Parent, q.Name, q.Caller));
+            case DentryQuery q:
+                var dir = MetaStore.LoadInode(kv, fs, q.Parent);
+                if (dir is null) return QueryResult.Fail(Errno.ENOENT);
+                if (!dir.IsDirectory) return QueryResult.Fail(Errno.ENOTDIR);
+                var access = Permissions.Check(dir, q.Caller, AccessMask.Execute);
+                if (access != Errno.Ok) return QueryResult.Fail(access);
+                if (q.Name.Length > Limits.NameMax) return QueryResult.Fail(Errno.ENAMETOOLONG);
+                return MetaStore.LoadDentry(kv, fs, q.Parent, q.Name) is { } dentry ? new QueryResult { Dentry = dentry } : QueryResult.Fail(Errno.ENOENT);
             case GetAttrQuery q:
                 return Of(MetaQueries.GetAttr(kv, fs, q.Ino));
             case ReadDirQuery q:
