@@ -146,9 +146,12 @@ public class CrossCopysetOperationTests
         var succeeded = 0;
         for (var i = 0; i < 400; i++)
         {
-            var from = dirs[random.Next(dirs.Count)];
+            // The source is an existing entry (most of the time), the target any name in any directory.
+            var existing = h.AllDentries();
+            var (from, name, _) = random.Next(10) == 0 || existing.Count == 0
+                ? (dirs[random.Next(dirs.Count)], $"f{random.Next(30)}", 0UL)
+                : existing[random.Next(existing.Count)];
             var to = dirs[random.Next(dirs.Count)];
-            var name = random.Next(3) == 0 ? $"d{random.Next(6)}" : $"f{random.Next(30)}";
             var target = random.Next(3) == 0 ? $"d{random.Next(6)}" : $"f{random.Next(30)}";
             var ops = random.Next(5) == 0 ? h.CrashingAt(steps[random.Next(steps.Length)]) : h.Operations;
             try
