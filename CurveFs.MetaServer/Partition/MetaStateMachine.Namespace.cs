@@ -110,7 +110,7 @@ public sealed partial class MetaStateMachine
     {
         var fs = c.FsId;
         var inode = MetaStore.LoadInode(kv, fs, c.Ino);
-        if (inode is null) return MetaResult.Fail(Errno.ENOENT);
+        if (inode is null) return MetaResult.Fail(MetaStore.PartitionOf(kv, fs, c.Ino) is null ? Errno.EXDEV : Errno.ENOENT);
         var error = LoadDirectory(kv, fs, c.NewParent, out var parent);
         if (error != Errno.Ok) return MetaResult.Fail(error);
         if ((error = Permissions.Check(parent, c.Caller, AccessMask.Execute)) != Errno.Ok) return MetaResult.Fail(error);
@@ -142,7 +142,7 @@ public sealed partial class MetaStateMachine
         if ((error = MetaStore.ValidateName(c.Name)) != Errno.Ok) return MetaResult.Fail(error);
         if (MetaStore.LoadDentry(kv, fs, c.Parent, c.Name) is not { } dentry) return MetaResult.Fail(Errno.ENOENT);
         var victim = MetaStore.LoadInode(kv, fs, dentry.Ino);
-        if (victim is null) return MetaResult.Fail(Errno.EIO);
+        if (victim is null) return MetaResult.Fail(MetaStore.MissingInode(kv, fs, dentry.Ino));
         if ((error = MayDelete(parent, victim, c.Caller, isDirectory: false)) != Errno.Ok) return MetaResult.Fail(error);
 
         MetaStore.DeleteDentry(kv, fs, c.Parent, c.Name);
@@ -163,7 +163,7 @@ public sealed partial class MetaStateMachine
         if ((error = MetaStore.ValidateName(c.Name)) != Errno.Ok) return MetaResult.Fail(error);
         if (MetaStore.LoadDentry(kv, fs, c.Parent, c.Name) is not { } dentry) return MetaResult.Fail(Errno.ENOENT);
         var victim = MetaStore.LoadInode(kv, fs, dentry.Ino);
-        if (victim is null) return MetaResult.Fail(Errno.EIO);
+        if (victim is null) return MetaResult.Fail(MetaStore.MissingInode(kv, fs, dentry.Ino));
         if ((error = MayDelete(parent, victim, c.Caller, isDirectory: true)) != Errno.Ok) return MetaResult.Fail(error);
         if (MetaStore.HasEntries(kv, fs, victim.Ino)) return MetaResult.Fail(Errno.ENOTEMPTY);
 

@@ -29,7 +29,10 @@ public static class QueryExecutor
         switch (query)
         {
             case LookupQuery q:
-                return Of(MetaQueries.Lookup(kv, fs, q.Parent, q.Name, q.Caller));
+                var found = MetaQueries.Lookup(kv, fs, q.Parent, q.Name, q.Caller);
+                // The child lives in another copyset: hand back the dentry, the client asks there.
+                if (found.Error == Errno.EXDEV) return new QueryResult { Error = Errno.EXDEV, Dentry = MetaStore.LoadDentry(kv, fs, q.Parent, q.Name) };
+                return Of(found);
             case DentryQuery q:
                 var dir = MetaStore.LoadInode(kv, fs, q.Parent);
                 if (dir is null) return QueryResult.Fail(Errno.ENOENT);

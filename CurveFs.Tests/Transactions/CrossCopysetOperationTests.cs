@@ -190,3 +190,22 @@ public class CrossCopysetOperationTests
         Assert.Equal(reachable.Count, reachable.Distinct().Count());
     }
 }
+
+public class RemoteInodeTests
+{
+    [Fact]
+    public async Task SingleCopysetCommands_OnARemoteChild_AnswerExdev_AndLookupHandsBackTheDentry()
+    {
+        var h = new MultiCopysetHarness();
+        var file = (await h.Operations.CreateAsync(Caller.Root, Limits.RootInode, MultiCopysetHarness.N("f"), FileModes.Regular | 0x1A4, 0, null, 2)).Inode!.Ino;
+        Assert.Equal(2u, h.CopysetOf(file));
+        var lookup = await h.QueryAsync(1, new LookupQuery { Parent = Limits.RootInode, Name = MultiCopysetHarness.N("f") });
+        Assert.Equal(Errno.EXDEV, lookup.Error);
+        Assert.Equal(file, lookup.Dentry!.Value.Ino);
+        Assert.Equal(Errno.EXDEV, (await h.ExecuteAsync(1, new UnlinkCommand { Parent = Limits.RootInode, Name = MultiCopysetHarness.N("f") })).Error);
+        Assert.Equal(Errno.EXDEV, (await h.ExecuteAsync(1, new LinkCommand { Ino = file, NewParent = Limits.RootInode, NewName = MultiCopysetHarness.N("g") })).Error);
+        Assert.Equal(Errno.EXDEV, (await h.ExecuteAsync(1, new RenameCommand { Parent = Limits.RootInode, Name = MultiCopysetHarness.N("f"), NewParent = Limits.RootInode, NewName = MultiCopysetHarness.N("h") })).Error);
+        Assert.Equal(Errno.ENOENT, (await h.ExecuteAsync(1, new UnlinkCommand { Parent = Limits.RootInode, Name = MultiCopysetHarness.N("missing") })).Error);
+        Assert.Empty(h.Check());
+    }
+}
