@@ -27,6 +27,8 @@ namespace CurveFs.Common.Meta;
 [Union(16, typeof(TxCommitCommand))]
 [Union(17, typeof(TxAbortCommand))]
 [Union(18, typeof(TxForgetCommand))]
+[Union(19, typeof(HoldOrphanCommand))]
+[Union(20, typeof(ExpireClientCommand))]
 public abstract class MetaCommand
 {
     /// <summary>The filesystem the command works in.</summary>
@@ -183,6 +185,26 @@ public sealed class FallocateCommand : MetaCommand
 public sealed class PurgeInodeCommand : MetaCommand
 {
     [Key(3)] public ulong Ino { get; set; }
+    /// <summary>The client whose last handle closed (0: an administrator or the embedded mode, which
+    /// purges regardless of holders). The inode is purged once no client holds it.</summary>
+    [Key(4)] public ulong ClientId { get; set; }
+}
+
+/// <summary>A client keeps an unlinked inode open: it is not purged before that client lets go
+/// (PurgeInodeCommand with its ID) or its session expires (ExpireClientCommand).</summary>
+[MessagePackObject]
+public sealed class HoldOrphanCommand : MetaCommand
+{
+    [Key(3)] public ulong Ino { get; set; }
+    [Key(4)] public ulong ClientId { get; set; }
+}
+
+/// <summary>A client's session expired (it stopped heartbeating): forget its stored answers and its
+/// holds on orphans, purging the orphans nobody holds any more.</summary>
+[MessagePackObject]
+public sealed class ExpireClientCommand : MetaCommand
+{
+    [Key(3)] public ulong ClientId { get; set; }
 }
 
 /// <summary>The objects of these trash entries were deleted: forget the entries.</summary>

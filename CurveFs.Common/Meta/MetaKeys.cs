@@ -14,8 +14,8 @@ namespace CurveFs.Common.Meta;
 /// 2       2:{fsId:10}:{ino:20}:{chunkIndex:20}:{seq:20}    SliceRecord              data slice; higher seq wins
 /// 3       3:{fsId:10}:{parentIno:20}:{name bytes}          DentryValue              directory entry
 /// 4       4:{fsId:10}:{ino:20}:{xattr name}                raw value bytes          extended attribute
-/// 5       5:{fsId:10}:{ino:20}                             empty                    orphan: nlink 0, data kept
-///                                                                                   until the last handle closes
+/// 5       5:{fsId:10}:{ino:20}                             List of client IDs       orphan: nlink 0, data kept
+///                                                                                   while these clients hold it open
 /// 6       6:{fsId:10}:{ino:20}:{seq:20}                    TrashRecord              objects to delete
 /// 8       8:chunkid                                        uint64 LE                next unallocated chunk ID
 ///                                                                                   (clusters without an MDS)

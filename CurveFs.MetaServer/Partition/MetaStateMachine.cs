@@ -36,6 +36,8 @@ public sealed partial class MetaStateMachine
         TxCommitCommand c => TxCommit(kv, c),
         TxAbortCommand c => TxAbort(kv, c),
         TxForgetCommand c => TxForget(kv, c),
+        HoldOrphanCommand c => HoldOrphan(kv, c),
+        ExpireClientCommand c => ExpireClient(kv, c),
         _ => MetaResult.Fail(Errno.ENOSYS),
     };
 
