@@ -278,6 +278,28 @@ public sealed class LeaderElection : IAsyncDisposable
 
     private static Task Delay(TimeSpan delay, CancellationToken token) => Task.Delay(delay, token);
 
+    /// <summary>Stops the election as a crash would: no revoke, the lease expires in etcd (tests).</summary>
+    internal async Task AbandonAsync()
+    {
+        _stop.Cancel();
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        lock (_stateLock)
+        {
+            _lease = 0;
+            _staleLease = 0;
+            _serveUntil = 0;
+        }
+    }
+
     /// <summary>Stops campaigning; a leader revokes its lease (best effort, bounded by the etcd timeout) so another takes over at once.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -84,6 +84,16 @@ public sealed class MdsHost : IAsyncDisposable
     private static TimeSpan PollIntervalFor(int leaseTtlSeconds) =>
         TimeSpan.FromMilliseconds(Math.Min(1000, leaseTtlSeconds * 250));
 
+    /// <summary>Stops like a killed process (the lease is left to expire in etcd), for failover tests.</summary>
+    internal async Task CrashAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await Election.AbandonAsync().ConfigureAwait(false);
+        await Election.DisposeAsync().ConfigureAwait(false);
+        await _server.DisposeAsync().ConfigureAwait(false);
+        _etcd.Dispose();
+    }
+
     /// <summary>Steps down (revoking the lease, so a standby takes over at once), stops the server and closes etcd.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -83,6 +83,27 @@ public sealed class LeaderElectionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Failover_LeaderCrashes_AnotherLeadsOnceTheLeaseExpires()
+    {
+        await using var cluster = await MdsTestCluster.StartAsync(2, "crash");
+        var first = await cluster.WaitForLeaderAsync();
+        using var client = cluster.Client();
+        var before = await client.AllocateChunkIdsAsync(10);
+
+        var watch = Stopwatch.StartNew();
+        await cluster.CrashAsync(cluster.Hosts.ToList().IndexOf(first));
+        var second = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(10));
+        var elected = watch.Elapsed;
+        var after = await client.AllocateChunkIdsAsync(10);
+        output.WriteLine($"new leader {second.Config.Name} {elected.TotalMilliseconds:0} ms after the crash (lease TTL {MdsTestCluster.LeaseTtlSeconds} s)");
+
+        // Not before the crashed leader's lease can have expired, and soon after.
+        Assert.True(elected >= TimeSpan.FromSeconds(MdsTestCluster.LeaseTtlSeconds) * 2 / 3, $"elected after {elected}, before the old lease could expire");
+        Assert.True(elected < TimeSpan.FromSeconds(MdsTestCluster.LeaseTtlSeconds + 3), $"failover took {elected}");
+        Assert.True(after.Start >= before.Start + before.Count);
+    }
+
+    [Fact]
     public async Task Restart_AllHostsStopAndStartAgain_IdsContinuePastEverythingHandedOut()
     {
         ulong highest;

@@ -96,6 +96,14 @@ internal sealed class MdsTestCluster : IAsyncDisposable
         _hosts[index] = null;
     }
 
+    /// <summary>Stops host <paramref name="index"/> like kill -9: its lease is left to expire.</summary>
+    public async Task CrashAsync(int index)
+    {
+        _ = Endpoints;
+        if (_hosts[index] is { } host) await host.CrashAsync();
+        _hosts[index] = null;
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var host in _hosts)
