@@ -46,6 +46,23 @@ public sealed class EtcdKvTests
     }
 
     [Fact]
+    public async Task Txn_EtcdNeverAnswers_FailsAfterTheOperationTimeoutNamingEtcd()
+    {
+        // A socket that accepts connections and never answers: a frozen etcd.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var endpoint = $"127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}";
+        using var etcd = new EtcdKv(new EtcdOptions { Endpoints = [endpoint], OperationTimeout = TimeSpan.FromMilliseconds(800) });
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var e = await Assert.ThrowsAsync<EtcdException>(() => etcd.TxnAsync("reserve chunk IDs", [EtcdCompare.Absent("/k")], [EtcdOp.Put("/k", "1")], []));
+
+        Assert.InRange(watch.Elapsed, TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(3));
+        Assert.True(e.Unreachable);
+        Assert.Contains($"etcd at {endpoint} did not answer (transaction: reserve chunk IDs /k) within 0.8 s: is etcd running?", e.Message);
+    }
+
+    [Fact]
     public async Task Get_NothingListens_FailsFastNamingEtcdAndTheOperation()
     {
         using var etcd = new EtcdKv(new EtcdOptions { Endpoints = [Rpc.RpcTestHost.ClosedEndpoint()], OperationTimeout = TimeSpan.FromSeconds(1) });

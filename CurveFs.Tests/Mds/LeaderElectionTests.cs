@@ -38,6 +38,21 @@ public sealed class LeaderElectionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task MdsChunkIdSource_FeedsAClientPool_WithIdsFromTheLeader()
+    {
+        await using var cluster = await MdsTestCluster.StartAsync(2, "pool");
+        await cluster.WaitForLeaderAsync();
+        using var client = cluster.Client();
+        var pool = new CurveFs.Mount.Data.ChunkIdPool(new MdsChunkIdSource(client), rangeSize: 100);
+
+        var ids = new List<ulong>();
+        for (var i = 0; i < 250; i++) ids.Add(await pool.NextAsync());
+
+        Assert.Equal(250, ids.Distinct().Count());
+        Assert.Equal(Enumerable.Range(1, 250).Select(i => (ulong)i), ids); // a fresh counter, one bundle: consecutive
+    }
+
+    [Fact]
     public async Task Failover_LeaderStopsUnderLoad_AnotherLeadsWithinSecondsAndIdsNeverOverlap()
     {
         await using var cluster = await MdsTestCluster.StartAsync(3, "failover");

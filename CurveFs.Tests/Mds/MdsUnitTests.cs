@@ -87,3 +87,23 @@ public sealed class MdsUnitTests
         Assert.Equal("/c/mds/leader", keys.Leader);
     }
 }
+
+public sealed class MdsCliTests
+{
+    [Fact]
+    public void Run_MissingOrInvalidConfig_ExitsUsage()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, """{ "name": "mds1", "rpcEndpoint": "not an endpoint", "etcdEndpoints": ["127.0.0.1:2379"] }""");
+            Assert.Equal(CurveFs.Mds.Cli.MdsCli.ExitUsage, CurveFs.Mds.Cli.MdsCli.Run(["run", "--config", path]));
+            Assert.Equal(CurveFs.Mds.Cli.MdsCli.ExitUsage, CurveFs.Mds.Cli.MdsCli.Run(["run", "--config", path + ".missing"]));
+            Assert.Equal(CurveFs.Mds.Cli.MdsCli.ExitUsage, CurveFs.Mds.Cli.MdsCli.Run(["run"]));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
