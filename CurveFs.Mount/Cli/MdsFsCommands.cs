@@ -84,7 +84,8 @@ public static class MdsFsCommands
             }
             catch (ObjectStoreException e)
             {
-                return Fail($"the S3 check failed, nothing was created: {e.Message}", ExitFailure);
+                // The store's hints name the mount's option; here the endpoint is --s3-endpoint.
+                return Fail($"the S3 check failed, nothing was created: {e.Message.Replace("check --endpoint", "check --s3-endpoint", StringComparison.Ordinal)}", ExitFailure);
             }
             try
             {

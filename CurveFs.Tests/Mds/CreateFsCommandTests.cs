@@ -62,6 +62,7 @@ public sealed class CreateFsCommandTests
 
         Assert.Equal(1, wrongEndpoint.Code);
         Assert.Contains($"S3 endpoint {closed} refused the connection", wrongEndpoint.Error);
+        Assert.Contains("check --s3-endpoint", wrongEndpoint.Error);
         Assert.Equal(1, noBucket.Code);
         Assert.Contains("does not exist", noBucket.Error);
         Assert.Contains("check --bucket", noBucket.Error);
