@@ -1,6 +1,5 @@
 using System.Net;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using CurveFs.Common.Hosting;
 
 namespace CurveFs.MetaServer.Hosting;
 
@@ -33,30 +32,9 @@ public sealed record MetaServerConfig
     public long SnapshotEveryEntries { get; init; } = 10_000;
     public int[] ElectionTimeoutMs { get; init; } = [1000, 2000];
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
+    public static MetaServerConfig Load(string path) => ServerProcess.LoadConfig<MetaServerConfig>(path, c => c.Validate(path));
 
-    public static MetaServerConfig Load(string path)
-    {
-        MetaServerConfig? config;
-        try
-        {
-            config = JsonSerializer.Deserialize<MetaServerConfig>(File.ReadAllText(path), Json);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"config {path} is not valid JSON: {e.Message}", e);
-        }
-        if (config is null) throw new InvalidDataException($"config {path} is empty");
-        config.Validate(path);
-        return config;
-    }
-
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    public void Save(string path) => ServerProcess.SaveConfig(this, path);
 
     private void Validate(string path)
     {
