@@ -29,6 +29,27 @@ public static class MdsRpc
     /// <summary>This MDS's role (leader or standby), the leader it knows, and etcd's health. Answered by every MDS.</summary>
     public static readonly Method<MdsStatusRequest, MdsStatusReply> Status = Unary<MdsStatusRequest, MdsStatusReply>("Status");
 
+    /// <summary>A metaserver registers (and heartbeats) with the copysets it hosts.</summary>
+    public static readonly Method<RegisterMetaServerRequest, RegisterMetaServerReply> RegisterMetaServer = Unary<RegisterMetaServerRequest, RegisterMetaServerReply>("RegisterMetaServer");
+
+    /// <summary>The copysets and partitions of a filesystem.</summary>
+    public static readonly Method<GetTopologyRequest, TopologyReply> GetTopology = Unary<GetTopologyRequest, TopologyReply>("GetTopology");
+
+    /// <summary>A partition with free inode IDs (existing, or created on the least-loaded copyset).</summary>
+    public static readonly Method<NewPartitionRequest, NewPartitionReply> NewPartition = Unary<NewPartitionRequest, NewPartitionReply>("NewPartition");
+
+    /// <summary>A mount opens its session (mount record).</summary>
+    public static readonly Method<OpenSessionRequest, SessionReply> OpenSession = Unary<OpenSessionRequest, SessionReply>("OpenSession");
+
+    /// <summary>A mount keeps its session alive.</summary>
+    public static readonly Method<SessionRequest, SessionReply> Heartbeat = Unary<SessionRequest, SessionReply>("Heartbeat");
+
+    /// <summary>A mount closes its session at unmount.</summary>
+    public static readonly Method<SessionRequest, SessionReply> CloseSession = Unary<SessionRequest, SessionReply>("CloseSession");
+
+    /// <summary>The open sessions (mounts) of a filesystem.</summary>
+    public static readonly Method<ListSessionsRequest, ListSessionsReply> ListSessions = Unary<ListSessionsRequest, ListSessionsReply>("ListSessions");
+
     private static Method<TRequest, TReply> Unary<TRequest, TReply>(string name) =>
         new(MethodType.Unary, ServiceName, name, MessagePackMarshaller.Create<TRequest>(), MessagePackMarshaller.Create<TReply>());
 }
