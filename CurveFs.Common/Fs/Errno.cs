@@ -42,6 +42,7 @@ public enum Errno
     EOVERFLOW = 75,
     EOPNOTSUPP = 95,
     ECANCELED = 125,
+    ESTALE = 116,
     EDQUOT = 122,
 }
 
