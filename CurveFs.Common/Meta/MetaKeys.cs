@@ -107,6 +107,9 @@ public static class MetaKeys
 
     public static byte[] TxPrefix() => "X:"u8.ToArray();
 
+    /// <summary>The prefix of every key of one kind (Inode, Dentry, Orphan ...) of a filesystem: "{kind}:{fsId:10}:".</summary>
+    public static byte[] KindPrefix(byte kind, uint fsId) => Compose(kind, fsId, [], U64Width, true);
+
     public static byte[] FsKey(uint fsId) => Compose(Filesystem, fsId, [], U64Width, false);
 
     public static byte[] FsPrefix() => "F:"u8.ToArray();

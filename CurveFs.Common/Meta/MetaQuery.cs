@@ -21,6 +21,7 @@ namespace CurveFs.Common.Meta;
 [Union(11, typeof(DigestQuery))]
 [Union(12, typeof(TxStatusQuery))]
 [Union(13, typeof(DentryQuery))]
+[Union(14, typeof(ScanQuery))]
 public abstract class MetaQuery
 {
     [Key(0)] public uint FsId { get; set; }
@@ -101,6 +102,19 @@ public sealed class PartitionsQuery : MetaQuery;
 [MessagePackObject]
 public sealed class DigestQuery : MetaQuery;
 
+/// <summary>Raw pairs of the copyset's KV in [From, To), at most Limit (fsck reads the whole state page by page).</summary>
+[MessagePackObject]
+public sealed class ScanQuery : MetaQuery
+{
+    [Key(1)] public byte[] From { get; set; } = [];
+    [Key(2)] public byte[] To { get; set; } = [];
+    [Key(3)] public int Limit { get; set; } = 1000;
+}
+
+/// <summary>One raw KV pair.</summary>
+[MessagePackObject]
+public sealed record KvPair([property: Key(0)] byte[] Key, [property: Key(1)] byte[] Value);
+
 /// <summary>A trash entry: its key and record.</summary>
 [MessagePackObject]
 public sealed record TrashEntry([property: Key(0)] byte[] Key, [property: Key(1)] TrashRecord Record);
@@ -129,6 +143,8 @@ public sealed class QueryResult
     [Key(14)] public TxRecord? Tx { get; set; }
     /// <summary>For DentryQuery: the entry (child inode and type).</summary>
     [Key(15)] public DentryValue? Dentry { get; set; }
+    /// <summary>For ScanQuery: the pairs.</summary>
+    [Key(16)] public List<KvPair>? Pairs { get; set; }
 
     [IgnoreMember] public bool Ok => Error == Errno.Ok;
 

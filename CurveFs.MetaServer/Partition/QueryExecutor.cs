@@ -12,6 +12,8 @@ public static class QueryExecutor
     {
         if (query is TxStatusQuery status)
             return kv.Get(MetaKeys.TxKey(status.TxId)) is { } record ? new QueryResult { Tx = MetaCodec.Decode<TxRecord>(record) } : QueryResult.Fail(Errno.ENOENT);
+        if (query is ScanQuery scan)
+            return new QueryResult { Pairs = kv.Scan(scan.From, scan.To, Math.Clamp(scan.Limit, 1, 10_000)).Select(p => new KvPair(p.Key, p.Value)).ToList() };
         if (query is DigestQuery || !LockCheckingKv.AnyLocks(kv)) return RunUnlocked(kv, query);
         try
         {

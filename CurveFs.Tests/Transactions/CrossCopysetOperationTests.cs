@@ -181,10 +181,9 @@ public class CrossCopysetOperationTests
             if (probe.Ok) continue;
             Assert.True(probe.Error is Errno.ENOENT, $"probe in {dir}: {probe.Error}"); // the directory itself may have been replaced away
         }
-        foreach (var (id, state) in h.Copysets)
-        foreach (var pair in state.Store.Scan("L:"u8.ToArray(), "L;"u8.ToArray()))
-            await h.Coordinator.ResolveAsync(Fs, MetaCodec.Decode<TxLock>(pair.Value), id);
-        Assert.Empty(h.Check());
+        var report = await new CurveFs.Mount.Admin.Fsck(Fs, h, h, h.Coordinator).RunAsync([1, 2, 3], resolveTransactions: true);
+        Assert.True(report.Clean, string.Join("\n", report.Problems));
+        Assert.True(report.Inodes > 30);
         Assert.True(succeeded > 40, $"only {succeeded} renames succeeded: the storm exercised little");
         var reachable = h.AllDentries().Where(d => d.Name.StartsWith('f') && d.Name != "final-probe").Select(d => d.Child).ToList();
         Assert.Equal(reachable.Count, reachable.Distinct().Count());
@@ -207,5 +206,33 @@ public class RemoteInodeTests
         Assert.Equal(Errno.EXDEV, (await h.ExecuteAsync(1, new RenameCommand { Parent = Limits.RootInode, Name = MultiCopysetHarness.N("f"), NewParent = Limits.RootInode, NewName = MultiCopysetHarness.N("h") })).Error);
         Assert.Equal(Errno.ENOENT, (await h.ExecuteAsync(1, new UnlinkCommand { Parent = Limits.RootInode, Name = MultiCopysetHarness.N("missing") })).Error);
         Assert.Empty(h.Check());
+    }
+}
+
+public class FsckTests
+{
+    [Fact]
+    public async Task Fsck_FindsBrokenLinkCountsMissingInodesAndLeftoverLocks()
+    {
+        var h = new MultiCopysetHarness(resolveTimeout: TimeSpan.FromMilliseconds(10));
+        var dir = (await h.Operations.CreateAsync(Caller.Root, Limits.RootInode, MultiCopysetHarness.N("d"), FileModes.Directory | 0x1ED, 0, null, 2)).Inode!.Ino;
+        var file = (await h.Operations.CreateAsync(Caller.Root, dir, MultiCopysetHarness.N("f"), FileModes.Regular | 0x1A4, 0, null, 3)).Inode!.Ino;
+        Assert.Empty(h.Check());
+        // damage: a dentry to nowhere, and a link count that lies
+        var store1 = h.Copysets[1].Store;
+        store1.Put(MetaKeys.DentryKey(MultiCopysetHarness.Fs, Limits.RootInode, "ghost"u8), MetaCodec.Encode(new DentryValue(2999, FileModes.Regular)));
+        var inode = MetaCodec.Decode<InodeRecord>(h.Copysets[3].Store.Get(MetaKeys.InodeKey(MultiCopysetHarness.Fs, file))!);
+        inode.Nlink = 5;
+        h.Copysets[3].Store.Put(MetaKeys.InodeKey(MultiCopysetHarness.Fs, file), MetaCodec.Encode(inode));
+        await Assert.ThrowsAsync<MultiCopysetHarness.CoordinatorCrash>(async () => await h.CrashingAt("prepared:1").RenameAsync(Caller.Root, dir, MultiCopysetHarness.N("f"), Limits.RootInode, MultiCopysetHarness.N("g"), 0));
+        var problems = h.Check();
+        Assert.Contains(problems, p => p.StartsWith("missing-inode"));
+        Assert.Contains(problems, p => p.StartsWith("link-count") && p.Contains($"inode {file}"));
+        Assert.Contains(problems, p => p.StartsWith("locked"));
+        Assert.Contains(problems, p => p.StartsWith("prepared-transaction"));
+        await Task.Delay(20);
+        var repaired = await new CurveFs.Mount.Admin.Fsck(MultiCopysetHarness.Fs, h, h, h.Coordinator).RunAsync([1, 2, 3], resolveTransactions: true);
+        Assert.Equal(1, repaired.ResolvedTransactions);
+        Assert.DoesNotContain(repaired.Problems, p => p.Kind is "locked" or "prepared-transaction");
     }
 }

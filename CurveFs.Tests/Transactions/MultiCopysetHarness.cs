@@ -87,37 +87,8 @@ internal sealed class MultiCopysetHarness : ICopysetAccess, IInodeLocator
         return list;
     }
 
-    /// <summary>What fsck checks: no locks or pending transactions, every dentry's inode exists, and every
-    /// inode's link count equals its dentries (directories: 2 + subdirectories). Returns the problems.</summary>
-    public List<string> Check()
-    {
-        var problems = new List<string>();
-        var dentries = AllDentries();
-        var inodes = new Dictionary<ulong, InodeRecord>();
-        foreach (var (id, state) in Copysets)
-        {
-            if (state.Store.Scan("L:"u8.ToArray(), "L;"u8.ToArray()).Count > 0) problems.Add($"copyset {id} still holds locks");
-            foreach (var pair in state.Store.Scan("X:"u8.ToArray(), "X;"u8.ToArray()))
-                if (MetaCodec.Decode<TxRecord>(pair.Value).State == TxState.Prepared) problems.Add($"copyset {id} has a prepared transaction");
-            foreach (var pair in state.Store.Scan("1:"u8.ToArray(), "2:"u8.ToArray()))
-            {
-                var inode = MetaCodec.Decode<InodeRecord>(pair.Value);
-                if (CopysetOf(inode.Ino) != id) problems.Add($"inode {inode.Ino} lives in copyset {id}, not its partition's");
-                inodes[inode.Ino] = inode;
-            }
-        }
-        foreach (var (parent, name, child) in dentries)
-            if (!inodes.ContainsKey(child)) problems.Add($"dentry {parent}/{name} leads to missing inode {child}");
-        foreach (var inode in inodes.Values)
-        {
-            var links = dentries.Count(d => d.Child == inode.Ino);
-            uint expected = inode.IsDirectory
-                ? (uint)(inode.Ino == Limits.RootInode || links > 0 ? 2 + dentries.Count(d => d.Parent == inode.Ino && inodes.TryGetValue(d.Child, out var c) && c.IsDirectory) : 0)
-                : (uint)links;
-            if (inode.Ino != Limits.RootInode && links > 1 && inode.IsDirectory) problems.Add($"directory {inode.Ino} has {links} names");
-            if (inode.Nlink != expected) problems.Add($"inode {inode.Ino} nlink {inode.Nlink}, dentries say {expected}");
-            if (inode.Nlink == 0 && Copysets[CopysetOf(inode.Ino)].Store.Get(MetaKeys.OrphanKey(Fs, inode.Ino)) is null) problems.Add($"inode {inode.Ino} has no links and no orphan marker");
-        }
-        return problems;
-    }
+    /// <summary>fsck over the three copysets (read-only: transactions left behind are reported, not resolved).</summary>
+    public List<string> Check() =>
+        new CurveFs.Mount.Admin.Fsck(Fs, this, this, Coordinator).RunAsync([1, 2, 3], resolveTransactions: false).GetAwaiter().GetResult()
+            .Problems.Select(p => p.ToString()).ToList();
 }
