@@ -126,6 +126,9 @@ public sealed partial class ClusterMetaClient : IMetaClient, ICopysetAccess, IIn
 
     public uint CopysetOf(ulong ino) => _router.CopysetOf(ino);
 
+    /// <summary>Every copyset holding partitions of the filesystem.</summary>
+    public IReadOnlyList<uint> Copysets => _router.Copysets;
+
     /// <summary>The copyset of an inode, refreshing the topology once when the table does not know it.</summary>
     private async ValueTask<uint> RouteAsync(ulong ino, CancellationToken cancellationToken)
     {
