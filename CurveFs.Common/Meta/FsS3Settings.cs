@@ -56,4 +56,18 @@ public sealed record FsRecord
     [Key(1)] public FsS3Settings S3 { get; init; } = new();
     /// <summary>Creation time, Unix milliseconds (from the MDS's clock; informational).</summary>
     [Key(2)] public long CreatedUnixMs { get; init; }
+    /// <summary>Inode IDs per partition (fixed at create-fs): partition N holds [(N-1)*size+1, N*size].</summary>
+    [Key(3)] public ulong PartitionSize { get; init; } = DefaultPartitionSize;
+    /// <summary>Owner and mode the root directory was created with (create-fs's caller; mode 0755 by default).</summary>
+    [Key(4)] public uint RootUid { get; init; }
+    [Key(5)] public uint RootGid { get; init; }
+    [Key(6)] public uint RootMode { get; init; } = DefaultRootMode;
+
+    /// <summary>2^20 inode IDs per partition, as CurveFS.</summary>
+    public const ulong DefaultPartitionSize = 1UL << 20;
+    public const ulong MinPartitionSize = 2;
+    /// <summary>Partition IDs are 32-bit, so ranges stay within 64-bit inode IDs.</summary>
+    public const ulong MaxPartitionSize = 1UL << 32;
+    /// <summary>drwxr-xr-x.</summary>
+    public const uint DefaultRootMode = FileModes.Directory | 0x1ED;
 }

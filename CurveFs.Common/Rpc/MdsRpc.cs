@@ -50,6 +50,9 @@ public static class MdsRpc
     /// <summary>The open sessions (mounts) of a filesystem.</summary>
     public static readonly Method<ListSessionsRequest, ListSessionsReply> ListSessions = Unary<ListSessionsRequest, ListSessionsReply>("ListSessions");
 
+    /// <summary>The registered metaservers, online or not (status output).</summary>
+    public static readonly Method<ListMetaServersRequest, ListMetaServersReply> ListMetaServers = Unary<ListMetaServersRequest, ListMetaServersReply>("ListMetaServers");
+
     private static Method<TRequest, TReply> Unary<TRequest, TReply>(string name) =>
         new(MethodType.Unary, ServiceName, name, MessagePackMarshaller.Create<TRequest>(), MessagePackMarshaller.Create<TReply>());
 }

@@ -56,6 +56,13 @@ public sealed class CreateFsRequest
     /// <summary>Capacity statfs reports; 0 for the default (1 PiB).</summary>
     [Key(3)] public ulong CapacityBytes { get; set; }
     [Key(4)] public FsS3Settings S3 { get; set; } = new();
+    /// <summary>Inode IDs per partition; 0 for the default (2^20).</summary>
+    [Key(5)] public ulong PartitionSize { get; set; }
+    /// <summary>Owner of the root directory (the user running create-fs).</summary>
+    [Key(6)] public uint RootUid { get; set; }
+    [Key(7)] public uint RootGid { get; set; }
+    /// <summary>st_mode of the root directory (permission bits are used); 0 for the default 0755.</summary>
+    [Key(8)] public uint RootMode { get; set; }
 }
 
 /// <summary>By name, or by ID when Name is null or empty.</summary>

@@ -111,3 +111,24 @@ public sealed class ListSessionsReply : MdsReply
 {
     [Key(3)] public List<SessionInfo> Sessions { get; set; } = [];
 }
+
+/// <summary>The metaservers that registered with the MDS (for <c>curvefs status</c>).</summary>
+[MessagePackObject]
+public sealed class ListMetaServersRequest
+{
+}
+
+/// <summary>A registered metaserver as the MDS leader sees it.</summary>
+[MessagePackObject]
+public sealed record MetaServerInfo(
+    [property: Key(0)] string Name,
+    [property: Key(1)] string RpcEndpoint,
+    [property: Key(2)] List<uint> Copysets,
+    [property: Key(3)] bool Online,             // false once it missed heartbeats for metaServerOfflineSeconds
+    [property: Key(4)] long LastHeartbeatUnixMs); // when the MDS last heard from it
+
+[MessagePackObject]
+public sealed class ListMetaServersReply : MdsReply
+{
+    [Key(3)] public List<MetaServerInfo> MetaServers { get; set; } = [];
+}

@@ -239,6 +239,7 @@ public sealed class EtcdKv : IDisposable
         EtcdOp.GetOp g => new RequestOp { RequestRange = new RangeRequest { Key = Bytes(g.Key) } },
         EtcdOp.PutOp p => new RequestOp { RequestPut = new PutRequest { Key = Bytes(p.Key), Value = ByteString.CopyFrom(p.Value), Lease = p.Lease } },
         EtcdOp.DeleteOp d => new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = Bytes(d.Key) } },
+        EtcdOp.DeletePrefixOp d => new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = Bytes(d.Key), RangeEnd = PrefixEnd(d.Key) } },
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown operation"),
     };
 

@@ -33,8 +33,11 @@ public abstract record EtcdOp(string Key)
     public static EtcdOp Put(string key, byte[] value, long lease = 0) => new PutOp(key, value, lease);
     public static EtcdOp Put(string key, string value, long lease = 0) => new PutOp(key, Encoding.UTF8.GetBytes(value), lease);
     public static EtcdOp Delete(string key) => new DeleteOp(key);
+    /// <summary>Deletes every key starting with <paramref name="prefix"/>.</summary>
+    public static EtcdOp DeletePrefix(string prefix) => new DeletePrefixOp(prefix);
 
     public sealed record GetOp(string Key) : EtcdOp(Key);
+    public sealed record DeletePrefixOp(string Key) : EtcdOp(Key);
     public sealed record PutOp(string Key, byte[] Value, long Lease) : EtcdOp(Key);
     public sealed record DeleteOp(string Key) : EtcdOp(Key);
 }

@@ -8,8 +8,19 @@ using Microsoft.Extensions.Logging;
 
 namespace CurveFs.Mds.FsManager;
 
-/// <summary>What a create-fs asks for.</summary>
-public sealed record FsSpec(string Name, uint ChunkSize, uint BlockSize, ulong CapacityBytes, FsS3Settings S3);
+/// <summary>What a create-fs asks for. <paramref name="PartitionSize"/> 0 and <paramref name="RootMode"/> 0 mean the defaults.</summary>
+public sealed record FsSpec(string Name, uint ChunkSize, uint BlockSize, ulong CapacityBytes, FsS3Settings S3,
+    ulong PartitionSize = 0, uint RootUid = 0, uint RootGid = 0, uint RootMode = 0)
+{
+    public ulong EffectivePartitionSize => PartitionSize == 0 ? FsRecord.DefaultPartitionSize : PartitionSize;
+    public uint EffectiveRootMode => FileModes.Directory | ((RootMode == 0 ? FsRecord.DefaultRootMode : RootMode) & FileModes.PermissionMask);
+    public ulong EffectiveCapacity => CapacityBytes == 0 ? FsInfo.DefaultCapacity : CapacityBytes;
+
+    /// <summary>True when <paramref name="record"/> has these settings (a repeated create-fs may finish it).</summary>
+    public bool Matches(FsRecord record) =>
+        record.Info.Name == Name && record.Info.ChunkSize == ChunkSize && record.Info.BlockSize == BlockSize
+        && record.Info.CapacityBytes == EffectiveCapacity && record.S3 == S3 && record.PartitionSize == EffectivePartitionSize;
+}
 
 /// <summary>
 /// The filesystems of a cluster, in etcd (keys in <see cref="MdsKeys"/>): <c>fs/id/{id}</c> holds the record as
@@ -17,15 +28,15 @@ public sealed record FsSpec(string Name, uint ChunkSize, uint BlockSize, ulong C
 /// one transaction: <c>if fs/name/{name} absent and fsid.mod_revision == seen then put fsid = id + 1,
 /// fs/name/{name} = id, fs/id/{id} = record else get fs/name/{name}, get fsid</c>; the result is checked and a
 /// lost race on the ID counter is retried, so names are unique and IDs never reused. A delete removes both
-/// keys if the name key has not changed since it was read.
-/// Deleting a mounted filesystem must be refused: mount records arrive with sessions (a later slice), so
-/// today a delete only removes the record; the metadata and objects stay where they are.
+/// keys, the filesystem's partition records and its partition-ID counter, if the name key has not changed since
+/// it was read (the caller refuses to delete a mounted filesystem); the metadata in the copysets and the objects
+/// stay where they are.
 /// </summary>
 public sealed partial class FsStore(EtcdKv etcd, MdsKeys keys, ILogger logger)
 {
     private const int MaxAttempts = 32;
 
-    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    public static JsonSerializerOptions Json => MdsJson.Options;
 
     /// <summary>Creates the filesystem, or returns the existing one with <c>Created = false</c> when the name is taken.</summary>
     /// <exception cref="ArgumentException">a setting is invalid; the message says which.</exception>
@@ -42,9 +53,13 @@ public sealed partial class FsStore(EtcdKv etcd, MdsKeys keys, ILogger logger)
             var fsId = (uint)next;
             var record = new FsRecord
             {
-                Info = new FsInfo(fsId, spec.Name, spec.ChunkSize, spec.BlockSize, spec.CapacityBytes == 0 ? FsInfo.DefaultCapacity : spec.CapacityBytes),
+                Info = new FsInfo(fsId, spec.Name, spec.ChunkSize, spec.BlockSize, spec.EffectiveCapacity),
                 S3 = spec.S3,
                 CreatedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+                PartitionSize = spec.EffectivePartitionSize,
+                RootUid = spec.RootUid,
+                RootGid = spec.RootGid,
+                RootMode = spec.EffectiveRootMode,
             };
             var result = await etcd.TxnAsync($"create filesystem {spec.Name}",
                 [EtcdCompare.Absent(nameKey), EtcdCompare.ModRevision(keys.FsIdCounter, counter?.ModRevision ?? 0)],
@@ -109,7 +124,7 @@ public sealed partial class FsStore(EtcdKv etcd, MdsKeys keys, ILogger logger)
             var record = await GetByIdAsync(fsId, cancellationToken).ConfigureAwait(false);
             var result = await etcd.TxnAsync($"delete filesystem {name}",
                 [EtcdCompare.ModRevision(nameKey, current.ModRevision)],
-                [EtcdOp.Delete(nameKey), EtcdOp.Delete(keys.FsById(fsId))],
+                [EtcdOp.Delete(nameKey), EtcdOp.Delete(keys.FsById(fsId)), EtcdOp.DeletePrefix(keys.PartitionPrefix(fsId)), EtcdOp.Delete(keys.PartitionIdCounter(fsId))],
                 [], cancellationToken).ConfigureAwait(false);
             if (result.Succeeded)
             {
@@ -129,6 +144,8 @@ public sealed partial class FsStore(EtcdKv etcd, MdsKeys keys, ILogger logger)
         LocalFsRegistry.ValidateSizes(spec.ChunkSize, spec.BlockSize);
         if (spec.S3 is null) throw new ArgumentException("no S3 settings: a filesystem needs an S3 endpoint and bucket for its data");
         if (spec.S3.Problem() is { } problem) throw new ArgumentException(problem);
+        if (spec.PartitionSize != 0 && spec.PartitionSize is < FsRecord.MinPartitionSize or > FsRecord.MaxPartitionSize)
+            throw new ArgumentException($"invalid partition size {spec.PartitionSize}: between {FsRecord.MinPartitionSize} and 2^32 inode IDs (default 2^20)");
     }
 
     public static bool IsValidName(string? name) => name is not null && ValidName().IsMatch(name);

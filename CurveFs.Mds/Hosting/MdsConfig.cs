@@ -14,7 +14,10 @@ namespace CurveFs.Mds.Hosting;
 ///   "keyPrefix": "/curvefs/",
 ///   "leaseTtlSeconds": 10,
 ///   "etcdTimeoutMs": 2000,
-///   "chunkIdBundle": 100000
+///   "chunkIdBundle": 100000,
+///   "sessionLeaseSeconds": 30,
+///   "metaServerOfflineSeconds": 10,
+///   "copysetTimeoutMs": 2500
 /// }
 /// </code>
 /// </summary>
@@ -39,6 +42,18 @@ public sealed record MdsConfig
 
     /// <summary>Chunk IDs reserved from etcd at a time.</summary>
     public ulong ChunkIdBundle { get; init; } = 100_000;
+
+    /// <summary>A session not heard from (heartbeat) for this long is expired: its client ID's stored answers
+    /// and orphan holds are dropped in the copysets and it must open a new session.</summary>
+    public int SessionLeaseSeconds { get; init; } = 30;
+
+    /// <summary>A metaserver that has not registered (heartbeat) for this long is shown offline, and copysets
+    /// without a majority of online members get no new partitions.</summary>
+    public int MetaServerOfflineSeconds { get; init; } = 10;
+
+    /// <summary>How long the MDS keeps trying one copyset command (create a partition, initialize a filesystem,
+    /// expire a client) before answering Unavailable; the work is recorded and finished later.</summary>
+    public int CopysetTimeoutMs { get; init; } = 2500;
 
     public static MdsConfig Load(string path) => ServerProcess.LoadConfig<MdsConfig>(path, c => c.Validate(path));
 
@@ -67,5 +82,8 @@ public sealed record MdsConfig
         if (LeaseTtlSeconds is < 2 or > 600) Fail("leaseTtlSeconds must be between 2 and 600");
         if (EtcdTimeoutMs is < 100 or > 60_000) Fail("etcdTimeoutMs must be between 100 and 60000");
         if (ChunkIdBundle is < 1 or > 1UL << 32) Fail("chunkIdBundle must be between 1 and 2^32");
+        if (SessionLeaseSeconds is < 1 or > 3600) Fail("sessionLeaseSeconds must be between 1 and 3600");
+        if (MetaServerOfflineSeconds is < 1 or > 3600) Fail("metaServerOfflineSeconds must be between 1 and 3600");
+        if (CopysetTimeoutMs is < 100 or > 60_000) Fail("copysetTimeoutMs must be between 100 and 60000");
     }
 }

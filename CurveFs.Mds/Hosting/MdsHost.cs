@@ -5,6 +5,7 @@ using CurveFs.Mds.Election;
 using CurveFs.Mds.Etcd;
 using CurveFs.Mds.FsManager;
 using CurveFs.Mds.Service;
+using CurveFs.Mds.Topology;
 using Microsoft.Extensions.Logging;
 
 namespace CurveFs.Mds.Hosting;
@@ -21,14 +22,19 @@ public sealed class MdsHost : IAsyncDisposable
     private readonly ILogger _logger;
     private int _disposed;
 
-    private MdsHost(MdsConfig config, EtcdKv etcd, MdsKeys keys, FsStore filesystems, EtcdChunkIdAllocator chunkIds, LeaderElection election, GrpcServer server, ILogger logger)
+    private readonly MdsMaintenance _maintenance;
+
+    private MdsHost(MdsConfig config, EtcdKv etcd, MdsKeys keys, FsStore filesystems, EtcdChunkIdAllocator chunkIds, MdsTopology topology,
+        LeaderElection election, MdsMaintenance maintenance, GrpcServer server, ILogger logger)
     {
         Config = config;
         _etcd = etcd;
         Keys = keys;
         Filesystems = filesystems;
         ChunkIds = chunkIds;
+        Topology = topology;
         Election = election;
+        _maintenance = maintenance;
         _server = server;
         _logger = logger;
     }
@@ -43,6 +49,8 @@ public sealed class MdsHost : IAsyncDisposable
     public MdsKeys Keys { get; }
     public FsStore Filesystems { get; }
     public EtcdChunkIdAllocator ChunkIds { get; }
+    /// <summary>Metaservers, copysets, partitions and sessions.</summary>
+    public MdsTopology Topology { get; }
     public LeaderElection Election { get; }
 
     /// <summary>Starts serving RPC and campaigning for leadership; returns once the port is bound (not once elected).</summary>
@@ -53,12 +61,13 @@ public sealed class MdsHost : IAsyncDisposable
         config.Validate();
         var logger = loggers.CreateLogger("curvefs-mds");
         var etcd = new EtcdKv(new EtcdOptions { Endpoints = config.EtcdEndpoints, OperationTimeout = TimeSpan.FromMilliseconds(config.EtcdTimeoutMs) });
+        var keys = new MdsKeys(config.KeyPrefix);
+        var topology = new MdsTopology(etcd, keys, MdsTimings.From(config), loggers);
         try
         {
-            var keys = new MdsKeys(config.KeyPrefix);
             var filesystems = new FsStore(etcd, keys, loggers.CreateLogger<FsStore>());
             var chunkIds = new EtcdChunkIdAllocator(etcd, keys, config.ChunkIdBundle, loggers.CreateLogger<EtcdChunkIdAllocator>());
-            var service = new MdsRpcService(config.Name, etcd, filesystems, chunkIds, loggers.CreateLogger<MdsRpcService>());
+            var service = new MdsRpcService(config.Name, etcd, filesystems, chunkIds, topology, loggers.CreateLogger<MdsRpcService>());
             var server = await MdsRpcServer.StartAsync(IPEndPoint.Parse(config.RpcEndpoint), service, loggers, cancellationToken).ConfigureAwait(false);
             var election = new LeaderElection(etcd, keys, config.Name, server.Endpoint,
                 new ElectionOptions { LeaseTtl = TimeSpan.FromSeconds(config.LeaseTtlSeconds), PollInterval = PollIntervalFor(config.LeaseTtlSeconds) },
@@ -66,15 +75,23 @@ public sealed class MdsHost : IAsyncDisposable
             // A new term starts from a fresh bundle; a deposed leader keeps nothing.
             election.Elected += chunkIds.Reset;
             election.Deposed += chunkIds.Reset;
+            // A new term reloads topology and sessions from etcd and counts its start as everyone's heartbeat.
+            election.Elected += topology.Reset;
+            election.Deposed += topology.Reset;
+            var maintenance = new MdsMaintenance(election, topology.Registry, topology.Sessions, topology.Partitions, filesystems, topology.Timings,
+                loggers.CreateLogger<MdsMaintenance>());
+            topology.SessionClosed = maintenance.KickSessions;
             service.RpcEndpoint = server.Endpoint;
             service.Election = election;
             election.Start();
-            logger.LogInformation("MDS {Name} listening on {Endpoint} (HTTP/2 cleartext); etcd {Etcd}, keys under {Prefix}, lease TTL {Ttl} s",
-                config.Name, server.Endpoint, etcd.EndpointList, keys.Prefix, config.LeaseTtlSeconds);
-            return new MdsHost(config, etcd, keys, filesystems, chunkIds, election, server, logger);
+            maintenance.Start();
+            logger.LogInformation("MDS {Name} listening on {Endpoint} (HTTP/2 cleartext); etcd {Etcd}, keys under {Prefix}, lease TTL {Ttl} s, session lease {Session} s",
+                config.Name, server.Endpoint, etcd.EndpointList, keys.Prefix, config.LeaseTtlSeconds, config.SessionLeaseSeconds);
+            return new MdsHost(config, etcd, keys, filesystems, chunkIds, topology, election, maintenance, server, logger);
         }
         catch
         {
+            topology.Dispose();
             etcd.Dispose();
             throw;
         }
@@ -89,8 +106,10 @@ public sealed class MdsHost : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await Election.AbandonAsync().ConfigureAwait(false);
+        await _maintenance.DisposeAsync().ConfigureAwait(false);
         await Election.DisposeAsync().ConfigureAwait(false);
         await _server.DisposeAsync().ConfigureAwait(false);
+        Topology.Dispose();
         _etcd.Dispose();
     }
 
@@ -98,8 +117,10 @@ public sealed class MdsHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _maintenance.DisposeAsync().ConfigureAwait(false);
         await Election.DisposeAsync().ConfigureAwait(false);
         await _server.DisposeAsync().ConfigureAwait(false);
+        Topology.Dispose();
         _etcd.Dispose();
         _logger.LogInformation("MDS {Name} stopped", Config.Name);
     }

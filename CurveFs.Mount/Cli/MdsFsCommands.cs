@@ -2,7 +2,6 @@ using System.Globalization;
 using CurveFs.Common.Meta;
 using CurveFs.Common.Rpc;
 using CurveFs.Mds.Embedded;
-using CurveFs.Mount.Mds;
 using CurveFs.Mount.ObjectStore;
 
 namespace CurveFs.Mount.Cli;

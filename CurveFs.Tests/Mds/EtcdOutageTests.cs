@@ -1,7 +1,6 @@
 using Xunit.Abstractions;
 using System.Diagnostics;
 using CurveFs.Common.Rpc;
-using CurveFs.Mount.Mds;
 using CurveFs.Tests.Infrastructure;
 
 namespace CurveFs.Tests.Mds;

@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using CurveFs.Common.Data;
 using CurveFs.Common.Rpc;
-using CurveFs.Mount.Mds;
 
 namespace CurveFs.Tests.Mds;
 

@@ -1,6 +1,5 @@
 using CurveFs.Common.Meta;
 using CurveFs.Common.Rpc;
-using CurveFs.Mount.Mds;
 
 namespace CurveFs.Tests.Mds;
 

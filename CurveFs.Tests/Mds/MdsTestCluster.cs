@@ -2,7 +2,6 @@ using System.Diagnostics;
 using CurveFs.Common.Rpc;
 using CurveFs.Mds.Etcd;
 using CurveFs.Mds.Hosting;
-using CurveFs.Mount.Mds;
 using CurveFs.Tests.Infrastructure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,12 +22,15 @@ internal sealed class MdsTestCluster : IAsyncDisposable
 
     private readonly List<MdsHost?> _hosts;
 
-    private MdsTestCluster(IReadOnlyList<string> etcd, string prefix, List<MdsHost?> hosts, ILoggerFactory loggers)
+    private readonly Func<MdsConfig, MdsConfig> _configure;
+
+    private MdsTestCluster(IReadOnlyList<string> etcd, string prefix, List<MdsHost?> hosts, ILoggerFactory loggers, Func<MdsConfig, MdsConfig> configure)
     {
         EtcdEndpoints = etcd;
         Prefix = prefix;
         _hosts = hosts;
         Loggers = loggers;
+        _configure = configure;
     }
 
     public IReadOnlyList<string> EtcdEndpoints { get; }
@@ -51,14 +53,27 @@ internal sealed class MdsTestCluster : IAsyncDisposable
         ChunkIdBundle = 1000,
     };
 
-    public static async Task<MdsTestCluster> StartAsync(int count, string purpose, IReadOnlyList<string>? etcd = null, ILoggerFactory? loggers = null)
+    /// <param name="configure">changes each host's configuration (session lease, offline time ...).</param>
+    public static async Task<MdsTestCluster> StartAsync(int count, string purpose, IReadOnlyList<string>? etcd = null, ILoggerFactory? loggers = null,
+        Func<MdsConfig, MdsConfig>? configure = null)
     {
         etcd ??= EtcdServer.Shared.Endpoints;
         loggers ??= NullLoggerFactory.Instance;
+        configure ??= c => c;
         var prefix = EtcdServer.UniquePrefix(purpose);
         var hosts = new List<MdsHost?>();
-        for (var i = 1; i <= count; i++) hosts.Add(await MdsHost.StartAsync(Config($"mds{i}", etcd, prefix), loggers));
-        return new MdsTestCluster(etcd, prefix, hosts, loggers);
+        for (var i = 1; i <= count; i++) hosts.Add(await MdsHost.StartAsync(configure(Config($"mds{i}", etcd, prefix)), loggers));
+        return new MdsTestCluster(etcd, prefix, hosts, loggers, configure);
+    }
+
+    /// <summary>Starts host <paramref name="index"/> again (after a stop or crash) on its old port, with its old name.</summary>
+    public async Task<MdsHost> RestartAsync(int index)
+    {
+        if (_hosts[index] is not null) throw new InvalidOperationException($"MDS host {index} is running");
+        var port = int.Parse(Endpoints[index].Split(':')[1]);
+        var host = await MdsHost.StartAsync(_configure(Config($"mds{index + 1}", EtcdEndpoints, Prefix, port)), Loggers);
+        _hosts[index] = host;
+        return host;
     }
 
     /// <summary>Every host's RPC endpoint (also of stopped ones, as a client's list would be).</summary>
