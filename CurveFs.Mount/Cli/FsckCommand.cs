@@ -1,7 +1,6 @@
 using System.CommandLine;
 using CurveFs.Common.Rpc;
 using CurveFs.Mount.Admin;
-using CurveFs.Mount.Mds;
 using CurveFs.Mount.Meta;
 using CurveFs.Mount.Meta.Topology;
 using CurveFs.Mount.Meta.Transactions;
@@ -48,13 +47,11 @@ public static class FsckCommand
     {
         ClusterMetaClient client;
         MdsClient? mds = null;
-        MdsTopologyClient? topologyClient = null;
         if (mdsEndpoints is not null)
         {
             mds = MdsClient.ForEndpoints(mdsEndpoints, logger: logger);
             var record = await mds.GetFsAsync(fsName).ConfigureAwait(false) ?? throw new IOException($"no filesystem named '{fsName}' in the MDS at {mdsEndpoints}");
-            topologyClient = new MdsTopologyClient(new RetryOptions { Endpoints = GrpcClient.ParseList(mdsEndpoints, MdsClient.ServerKind) }, logger);
-            var topology = await MdsTopology.LoadAsync(topologyClient, record.Info.FsId, logger).ConfigureAwait(false);
+            var topology = await MdsTopology.LoadAsync(mds, record.Info.FsId, logger).ConfigureAwait(false);
             var endpoints = topology.Copysets.SelectMany(topology.EndpointsOf).Distinct().ToList();
             if (endpoints.Count == 0) throw new IOException($"filesystem '{fsName}' has no copysets in the MDS's topology");
             client = new ClusterMetaClient(new ClusterMetaClientOptions { Endpoints = endpoints }, record.Info, topology, logger, clientId: 0);
@@ -78,7 +75,6 @@ public static class FsckCommand
         finally
         {
             await client.DisposeAsync().ConfigureAwait(false);
-            topologyClient?.Dispose();
             mds?.Dispose();
         }
     }

@@ -1,6 +1,5 @@
 using CurveFs.Common.Rpc;
 using CurveFs.Mount.Data;
-using CurveFs.Mount.Mds;
 using CurveFs.Mount.Meta;
 using CurveFs.Mount.Meta.Topology;
 using CurveFs.Mount.ObjectStore;
@@ -16,13 +15,11 @@ namespace CurveFs.Mount.Hosting;
 public sealed class MdsMount : IAsyncDisposable
 {
     private readonly MdsClient _mds;
-    private readonly MdsTopologyClient _topology;
     private readonly MdsSession _session;
 
-    private MdsMount(MdsClient mds, MdsTopologyClient topology, MdsSession session, ClientStack client)
+    private MdsMount(MdsClient mds, MdsSession session, ClientStack client)
     {
         _mds = mds;
-        _topology = topology;
         _session = session;
         Client = client;
     }
@@ -35,18 +32,16 @@ public sealed class MdsMount : IAsyncDisposable
     {
         var logger = loggers.CreateLogger("curvefs");
         var mds = MdsClient.ForEndpoints(mdsEndpoints, logger: logger);
-        MdsTopologyClient? topologyClient = null;
         MdsSession? session = null;
         try
         {
             var record = await mds.GetFsAsync(fsName).ConfigureAwait(false)
                 ?? throw new IOException($"no filesystem named '{fsName}' in the MDS at {mds.EndpointList}: create it (curvefs create-fs --mds ...) or check the name (curvefs list-fs --mds {mdsEndpoints})");
-            topologyClient = new MdsTopologyClient(new RetryOptions { Endpoints = GrpcClient.ParseList(mdsEndpoints, MdsClient.ServerKind) }, logger);
-            var topology = await MdsTopology.LoadAsync(topologyClient, record.Info.FsId, loggers.CreateLogger<MdsTopology>()).ConfigureAwait(false);
+            var topology = await MdsTopology.LoadAsync(mds, record.Info.FsId, loggers.CreateLogger<MdsTopology>()).ConfigureAwait(false);
             if (topology.Copysets.Count == 0)
                 throw new IOException($"filesystem '{fsName}' has no partitions yet: the MDS has not initialized it on any metaserver (curvefs status --mds {mdsEndpoints})");
             var endpoints = topology.Copysets.SelectMany(topology.EndpointsOf).Distinct().ToList();
-            session = await MdsSession.OpenAsync(topologyClient, record.Info.FsId, mountPoint, logger).ConfigureAwait(false);
+            session = await MdsSession.OpenAsync(mds, record.Info.FsId, mountPoint, logger).ConfigureAwait(false);
             var meta = new ClusterMetaClient(new ClusterMetaClientOptions { Endpoints = endpoints }, record.Info, topology, loggers.CreateLogger<ClusterMetaClient>(), session.Id);
             session.Reopened = meta.ChangeClientId;
             session.Start();
@@ -55,12 +50,11 @@ public sealed class MdsMount : IAsyncDisposable
             // Other mounts may hold orphans open: the MDS cleans a mount's holds when its session expires.
             await client.StartAsync(purgeOrphans: false).ConfigureAwait(false);
             logger.LogInformation("fs '{Name}' (id {FsId}): {Copysets} copysets, data in {Store}, session {Session}", fsName, record.Info.FsId, topology.Copysets.Count, store.Description, session.Id);
-            return new MdsMount(mds, topologyClient, session, client);
+            return new MdsMount(mds, session, client);
         }
         catch
         {
             if (session is not null) await session.DisposeAsync().ConfigureAwait(false);
-            topologyClient?.Dispose();
             mds.Dispose();
             throw;
         }
@@ -77,7 +71,6 @@ public sealed class MdsMount : IAsyncDisposable
     {
         await Client.DisposeAsync().ConfigureAwait(false);
         await _session.DisposeAsync().ConfigureAwait(false);
-        _topology.Dispose();
         _mds.Dispose();
     }
 }

@@ -13,14 +13,14 @@ namespace CurveFs.Mount.Meta;
 /// </summary>
 public sealed class MdsSession : IAsyncDisposable
 {
-    private readonly MdsTopologyClient _mds;
+    private readonly MdsClient _mds;
     private readonly uint _fsId;
     private readonly string _mountPoint;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
 
-    private MdsSession(MdsTopologyClient mds, uint fsId, string mountPoint, SessionReply opened, ILogger logger)
+    private MdsSession(MdsClient mds, uint fsId, string mountPoint, SessionReply opened, ILogger logger)
     {
         _mds = mds;
         _fsId = fsId;
@@ -37,9 +37,9 @@ public sealed class MdsSession : IAsyncDisposable
     public Action<ulong>? Reopened { get; set; }
 
     /// <exception cref="IOException">the MDS did not open a session (message says why).</exception>
-    public static async Task<MdsSession> OpenAsync(MdsTopologyClient mds, uint fsId, string mountPoint, ILogger logger, CancellationToken cancellationToken = default)
+    public static async Task<MdsSession> OpenAsync(MdsClient mds, uint fsId, string mountPoint, ILogger logger, CancellationToken cancellationToken = default)
     {
-        var opened = await mds.OpenSessionAsync(fsId, Environment.MachineName, mountPoint, cancellationToken).ConfigureAwait(false);
+        var opened = await mds.OpenSessionAsync(fsId, Environment.MachineName, mountPoint, Environment.ProcessId, cancellationToken).ConfigureAwait(false);
         if (opened.SessionId == 0) throw new IOException($"the MDS opened session 0 for fs {fsId}: that ID is reserved");
         var session = new MdsSession(mds, fsId, mountPoint, opened, logger);
         logger.LogInformation("session {Session} opened for fs {FsId} (lease {Lease} s)", session.Id, fsId, session.LeaseSeconds);
@@ -55,19 +55,16 @@ public sealed class MdsSession : IAsyncDisposable
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(LeaseSeconds / 3.0), _stop.Token).ConfigureAwait(false);
-                var status = await _mds.HeartbeatAsync(Id, _stop.Token).ConfigureAwait(false);
-                if (status == MdsStatus.NotFound)
+                if (!await _mds.HeartbeatAsync(Id, _stop.Token).ConfigureAwait(false))
                 {
                     var old = Id;
-                    var opened = await _mds.OpenSessionAsync(_fsId, Environment.MachineName, _mountPoint, _stop.Token).ConfigureAwait(false);
+                    var opened = await _mds.OpenSessionAsync(_fsId, Environment.MachineName, _mountPoint, Environment.ProcessId, _stop.Token).ConfigureAwait(false);
                     Id = opened.SessionId;
                     LeaseSeconds = Math.Max(1, opened.LeaseSeconds);
                     Reopened?.Invoke(Id);
                     _logger.LogError("session {Old} had expired (no heartbeat reached the MDS for {Lease} s): files this mount had open after unlinking them may have been deleted; continuing as session {New}",
                         old, LeaseSeconds, Id);
                 }
-                else if (status != MdsStatus.Ok)
-                    _logger.LogWarning("session {Session}: heartbeat answered {Status}; retrying", Id, status);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {

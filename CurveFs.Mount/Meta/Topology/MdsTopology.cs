@@ -8,14 +8,14 @@ namespace CurveFs.Mount.Meta.Topology;
 /// request names an inode it does not cover or a new partition was made. Lookups are a binary search
 /// over the partitions' ranges. Thread-safe: refreshes replace an immutable snapshot.
 /// </summary>
-public sealed class MdsTopology(MdsTopologyClient mds, uint fsId, ILogger logger) : IClusterTopology
+public sealed class MdsTopology(MdsClient mds, uint fsId, ILogger logger) : IClusterTopology
 {
     private sealed record Snapshot(PartitionInfo[] ByStart, Dictionary<uint, IReadOnlyList<string>> Endpoints, IReadOnlyList<uint> Copysets);
 
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private volatile Snapshot _snapshot = new([], [], []);
 
-    public static async Task<MdsTopology> LoadAsync(MdsTopologyClient mds, uint fsId, ILogger logger, CancellationToken cancellationToken = default)
+    public static async Task<MdsTopology> LoadAsync(MdsClient mds, uint fsId, ILogger logger, CancellationToken cancellationToken = default)
     {
         var topology = new MdsTopology(mds, fsId, logger);
         await topology.RefreshAsync(cancellationToken).ConfigureAwait(false);
@@ -63,7 +63,7 @@ public sealed class MdsTopology(MdsTopologyClient mds, uint fsId, ILogger logger
     {
         try
         {
-            var partition = await mds.NewPartitionAsync(fsId, preferCopyset, cancellationToken).ConfigureAwait(false);
+            var partition = await mds.NewPartitionAsync(fsId, preferCopyset, cancellationToken: cancellationToken).ConfigureAwait(false);
             await RefreshAsync(cancellationToken).ConfigureAwait(false);
             return partition;
         }
