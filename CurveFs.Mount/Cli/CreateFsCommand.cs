@@ -30,9 +30,10 @@ public static class CreateFsCommand
         var chunkSize = new Option<string>("--chunk-size") { Description = "Chunk size.", DefaultValueFactory = _ => "64M" };
         var blockSize = new Option<string>("--block-size") { Description = "Block size.", DefaultValueFactory = _ => "4M" };
         var capacity = new Option<string?>("--capacity") { Description = "Capacity statfs reports (default 1P)." };
+        var partitionSize = new Option<ulong>("--partition-size") { Description = "With --mds: inode IDs per metadata partition (default 1048576; small values spread a small tree over copysets).", HelpName = "N" };
         var command = new Command("create-fs", "Create a filesystem: in the MDS (--mds), or in a metaserver cluster without MDS (--metaservers).")
         {
-            name, mds, metaServers, s3Endpoint, bucket, accessKey, secretKey, region, keyPrefix, chunkSize, blockSize, capacity,
+            name, mds, metaServers, s3Endpoint, bucket, accessKey, secretKey, region, keyPrefix, chunkSize, blockSize, capacity, partitionSize,
         };
         command.SetAction(result =>
         {
@@ -46,7 +47,7 @@ public static class CreateFsCommand
             if (mdsValue is not null)
                 return MdsFsCommands.CreateFs(new MdsCreateFsRequest(result.GetValue(name)!, mdsValue, result.GetValue(s3Endpoint), result.GetValue(bucket),
                     result.GetValue(accessKey), result.GetValue(secretKey), result.GetValue(region)!, result.GetValue(keyPrefix)!,
-                    result.GetValue(chunkSize)!, result.GetValue(blockSize)!, result.GetValue(capacity)), Console.Out, Console.Error);
+                    result.GetValue(chunkSize)!, result.GetValue(blockSize)!, result.GetValue(capacity)) { PartitionSize = result.GetValue(partitionSize) }, Console.Out, Console.Error);
             return Run(result.GetValue(name)!, metaValue!, result.GetValue(chunkSize)!, result.GetValue(blockSize)!);
         });
         return command;

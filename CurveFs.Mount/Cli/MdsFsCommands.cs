@@ -9,7 +9,11 @@ namespace CurveFs.Mount.Cli;
 /// <summary>What <c>curvefs create-fs --mds</c> asks for.</summary>
 public sealed record MdsCreateFsRequest(
     string Name, string Mds, string? S3Endpoint, string? Bucket, string? AccessKey, string? SecretKey, string Region, string KeyPrefix,
-    string ChunkSize, string BlockSize, string? Capacity);
+    string ChunkSize, string BlockSize, string? Capacity)
+{
+    /// <summary>Inode IDs per partition; 0: the MDS's default.</summary>
+    public ulong PartitionSize { get; init; }
+}
 
 /// <summary>
 /// The filesystem commands that talk to the MDS: <c>create-fs NAME --mds ADDRS --s3-endpoint URL --bucket B</c>,
@@ -88,7 +92,10 @@ public static class MdsFsCommands
             }
             try
             {
-                var record = mds.CreateFsAsync(request.Name, (uint)chunk, (uint)block, capacity, s3).GetAwaiter().GetResult();
+                var record = mds.CreateFsAsync(new CreateFsRequest
+                {
+                    Name = request.Name, ChunkSize = (uint)chunk, BlockSize = (uint)block, CapacityBytes = capacity, S3 = s3, PartitionSize = request.PartitionSize,
+                }).GetAwaiter().GetResult();
                 output.WriteLine($"curvefs: created filesystem {record.Info.Name} (fs {record.Info.FsId}, chunk {record.Info.ChunkSize} bytes, block {record.Info.BlockSize} bytes, data in s3://{s3.Bucket}/{s3.KeyPrefix} at {s3.Endpoint})");
                 return 0;
             }

@@ -9,11 +9,12 @@ namespace CurveFs.Mount.Hosting;
 /// </summary>
 internal static class BackgroundProcess
 {
-    public static Process Start(string program, IEnumerable<string> args, string logFile)
+    public static Process Start(string program, IEnumerable<string> args, string logFile, IReadOnlyDictionary<string, string>? environment = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         start.Environment["CURVEFS_LOG_TO"] = logFile;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("exec setsid \"$@\" </dev/null >>\"$CURVEFS_LOG_TO\" 2>&1");
         start.ArgumentList.Add("curvefs");

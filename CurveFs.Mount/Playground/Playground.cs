@@ -1,70 +1,67 @@
-using CurveFs.Common.Rpc;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using CurveFs.Common.Fs;
-using CurveFs.Common.Meta;
-using CurveFs.MetaServer.Hosting;
+using CurveFs.Common.Rpc;
+using CurveFs.Mount.Cli;
 using CurveFs.Mount.Fuse;
 using CurveFs.Mount.Hosting;
-using CurveFs.Mount.Meta;
-using Microsoft.Extensions.Logging.Abstractions;
+using CurveFs.Mount.ObjectStore;
 
 namespace CurveFs.Mount.Playground;
 
 /// <summary>
-/// The playground: three metaserver processes replicating one copyset on loopback, a filesystem in it
-/// and data in DIR/objects. Everything lives under DIR:
-/// <code>
-/// DIR/playground.json     processes, filesystem, mount command
-/// DIR/msN/config.json     metaserver N's configuration;  DIR/msN/metaserver.log  its log
-/// DIR/msN/data/           its copyset data (Raft log, snapshots)
-/// DIR/objects/            file data
-/// DIR/mnt/                where the printed mount command mounts
-/// </code>
+/// The playground: the whole distributed shape on loopback under one directory (<see cref="PlaygroundLayout"/>):
+/// etcd, an S3 server (MinIO when on PATH, else s3rver), 2 MDS and 3 metaservers replicating N copysets, and a
+/// filesystem created through the MDS with its data in that S3 server. <c>up</c> starts whatever is not running
+/// (all of it the first time, a killed process later), <c>status</c> prints one <c>KIND ROLE PID ADDRESS</c>
+/// line per process, <c>down</c> stops everything and keeps the data.
 /// </summary>
 public static class Playground
 {
-    private const int MetaServers = 3;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
 
-    public static int Up(string dir, string fsName, long snapshotEvery)
+    public static int Up(string dir, PlaygroundOptions options)
     {
+        if (options.SnapshotEvery < 10) return Fail("--snapshot-every must be at least 10", 64);
+        if (options.Copysets is < 1 or > 16) return Fail("--copysets must be between 1 and 16", 64);
+        if (options.MdsLeaseSeconds is < 2 or > 120) return Fail("--mds-lease must be between 2 and 120 seconds", 64);
         Directory.CreateDirectory(dir);
         var state = PlaygroundState.Load(dir);
-        if (state is not null && state.Processes.Any(p => IsAlive(p.Pid)))
+        if (state is not null && state.Processes.All(p => PlaygroundProbes.IsAlive(p.Pid)))
+            return Fail($"{dir} is already up; `curvefs playground status {dir}` shows it, `curvefs playground down {dir}` stops it", 1);
+        PlaygroundS3Server s3;
+        string etcd;
+        try
         {
-            Console.Error.WriteLine($"curvefs playground: {dir} is already up; `curvefs playground status {dir}` shows it, `curvefs playground down {dir}` stops it");
-            return 1;
+            s3 = state?.S3 is { } recorded ? PlaygroundS3Server.For(recorded) : PlaygroundS3Server.Find();
+            etcd = PlaygroundPrograms.Etcd();
         }
-        if (snapshotEvery < 10)
+        catch (FileNotFoundException e)
         {
-            Console.Error.WriteLine("curvefs playground: --snapshot-every must be at least 10");
-            return 64;
+            return Fail(e.Message, 1);
         }
-        state ??= Configure(dir, fsName, snapshotEvery);
-        var started = new List<PlaygroundProcess>();
-        foreach (var process in state.Processes)
-        {
-            var (program, args) = BackgroundProcess.Sibling("curvefs-metaserver");
-            args.AddRange(["run", "--config", process.ConfigPath]);
-            using var child = BackgroundProcess.Start(program, args, process.LogPath);
-            started.Add(process with { Pid = child.Id });
-        }
-        state = state with { Processes = started };
+        state ??= PlaygroundLayout.Create(dir, options, s3);
         state.Save(dir);
-        Console.WriteLine($"curvefs playground: started {started.Count} metaservers, waiting for a leader...");
-        if (!WaitForLeader(state, out var problem))
+
+        foreach (var kind in new[] { PlaygroundKinds.Etcd, PlaygroundKinds.S3, PlaygroundKinds.Mds, PlaygroundKinds.MetaServer })
         {
-            Console.Error.WriteLine($"curvefs playground: {problem}");
-            return 1;
+            var started = 0;
+            foreach (var process in state.OfKind(kind).Where(p => !PlaygroundProbes.IsAlive(p.Pid)).ToList())
+            {
+                var pid = Start(process, s3, etcd);
+                state = state with { Processes = [.. state.Processes.Select(p => p == process ? p with { Pid = pid } : p)] };
+                state.Save(dir);
+                started++;
+            }
+            if (started > 0) Console.WriteLine($"curvefs playground: started {started} {kind} process(es), waiting for them to serve ...");
+            if (!WaitUntilReady(state, kind, out var problem))
+            {
+                Console.Error.WriteLine($"curvefs playground: {problem}");
+                Console.Error.WriteLine($"curvefs playground: stopping what was started; the logs stay under {dir}");
+                Down(dir);
+                return 1;
+            }
         }
-        var created = CreateFilesystem(state);
-        if (created != Errno.Ok)
-        {
-            Console.Error.WriteLine($"curvefs playground: creating filesystem {state.FsName} failed: {created}");
-            return 1;
-        }
+        var created = EnsureFilesystem(state);
+        if (created != 0) return created;
         Status(dir, Console.Out);
         Directory.CreateDirectory(state.MountPoint);
         Console.WriteLine();
@@ -73,134 +70,113 @@ public static class Playground
         return 0;
     }
 
-    /// <summary>A new playground: free loopback ports, one config per metaserver.</summary>
-    private static PlaygroundState Configure(string dir, string fsName, long snapshotEvery)
+    private static int Start(PlaygroundProcess process, PlaygroundS3Server s3, string etcd)
     {
-        var ports = FreePorts(2 * MetaServers);
-        var peers = Enumerable.Range(1, MetaServers)
-            .Select(n => new PeerConfig(n, $"127.0.0.1:{ports[MetaServers + n - 1]}", $"127.0.0.1:{ports[n - 1]}"))
-            .ToList();
-        var processes = new List<PlaygroundProcess>();
-        foreach (var peer in peers)
+        (string Program, List<string> Args, Dictionary<string, string>? Environment) command = process.Kind switch
         {
-            var nodeDir = Path.Combine(dir, $"ms{peer.NodeId}");
-            Directory.CreateDirectory(nodeDir);
-            var config = new MetaServerConfig
-            {
-                NodeId = peer.NodeId,
-                RpcEndpoint = peer.RpcEndpoint,
-                DataDir = Path.Combine(nodeDir, "data"),
-                Copysets = [new CopysetConfig(1, peers)],
-                SnapshotEveryEntries = snapshotEvery,
-            };
-            var configPath = Path.Combine(nodeDir, "config.json");
-            config.Save(configPath);
-            processes.Add(new PlaygroundProcess("metaserver", peer.NodeId, 0, peer.RpcEndpoint, configPath, Path.Combine(nodeDir, "metaserver.log")));
-        }
-        Directory.CreateDirectory(Path.Combine(dir, "objects"));
-        return new PlaygroundState
-        {
-            FsName = fsName,
-            Storage = "local:" + Path.Combine(dir, "objects"),
-            MountPoint = Path.Combine(dir, "mnt"),
-            Processes = processes,
+            PlaygroundKinds.Etcd => (etcd, PlaygroundPrograms.EtcdArgs(process), null),
+            PlaygroundKinds.S3 => s3.CommandFor(process),
+            _ => ServerCommand(process),
         };
+        using var child = BackgroundProcess.Start(command.Program, command.Args, process.LogPath, command.Environment);
+        return child.Id;
     }
 
-    private static bool WaitForLeader(PlaygroundState state, out string problem)
+    private static (string, List<string>, Dictionary<string, string>?) ServerCommand(PlaygroundProcess process)
     {
-        using var rpc = new MetaRpcClient(TimeSpan.FromSeconds(2));
+        var (program, args) = BackgroundProcess.Sibling(process.Kind == PlaygroundKinds.Mds ? "curvefs-mds" : "curvefs-metaserver");
+        args.AddRange(["run", "--config", process.ConfigPath]);
+        return (program, args, null);
+    }
+
+    /// <summary>Waits until the processes of one kind serve: etcd healthy, S3 listening with the bucket made, an
+    /// MDS leader elected, every copyset led and every metaserver registered with the MDS.</summary>
+    private static bool WaitUntilReady(PlaygroundState state, string kind, out string problem)
+    {
+        using var probes = new PlaygroundProbes(state);
         var deadline = DateTime.UtcNow + StartTimeout;
+        var last = "";
         while (DateTime.UtcNow < deadline)
         {
-            foreach (var process in state.Processes)
+            if (state.OfKind(kind).FirstOrDefault(p => !PlaygroundProbes.IsAlive(p.Pid)) is { } dead)
             {
-                if (!IsAlive(process.Pid))
-                {
-                    problem = $"metaserver {process.NodeId} (pid {process.Pid}) exited; its log {process.LogPath} says:\n{Tail(process.LogPath)}";
-                    return false;
-                }
+                problem = $"{dead.Kind} {dead.NodeId} (pid {dead.Pid}) exited; its log {dead.LogPath} ends with:\n{Tail(dead.LogPath)}";
+                return false;
             }
-            foreach (var endpoint in state.MetaServerEndpoints)
+            try
             {
-                try
-                {
-                    var status = rpc.StatusAsync(endpoint).GetAwaiter().GetResult();
-                    if (status.Copysets.Any(c => c.Role == CopysetRole.Leader)) { problem = ""; return true; }
-                }
-                catch (RpcCallException)
-                {
-                    // not listening yet
-                }
+                if (Ready(state, kind, probes)) { problem = ""; return true; }
             }
-            Thread.Sleep(200);
+            catch (Exception e) when (e is IOException or ObjectStoreException or RpcCallException or HttpRequestException)
+            {
+                last = e.Message;
+            }
+            Thread.Sleep(250);
         }
-        problem = $"no leader was elected within {StartTimeout.TotalSeconds} s; see the logs under {Path.GetDirectoryName(state.Processes[0].LogPath)}/..";
+        problem = $"the {kind} processes did not come up within {StartTimeout.TotalSeconds} s{(last.Length > 0 ? $" ({last})" : "")}; " +
+                  $"see {string.Join(", ", state.OfKind(kind).Select(p => p.LogPath))}";
         return false;
     }
 
-    private static Errno CreateFilesystem(PlaygroundState state)
+    private static bool Ready(PlaygroundState state, string kind, PlaygroundProbes probes)
     {
-        var options = new ClusterMetaClientOptions { Endpoints = [.. state.MetaServerEndpoints] };
-        try
+        switch (kind)
         {
-            var existing = ClusterMetaClient.ConnectAsync(options, state.FsName, NullLogger.Instance).GetAwaiter().GetResult();
-            existing.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            return Errno.Ok;
+            case PlaygroundKinds.Etcd:
+                return state.OfKind(kind).All(p => probes.Role(p) == "up");
+            case PlaygroundKinds.S3:
+                if (!state.OfKind(kind).All(p => probes.Role(p) == "up")) return false;
+                var store = new S3ObjectStore(S3Options(state));
+                try
+                {
+                    store.EnsureBucketAsync().GetAwaiter().GetResult();
+                }
+                finally
+                {
+                    store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+                return true;
+            case PlaygroundKinds.Mds:
+                return state.OfKind(kind).Any(p => probes.Role(p) == "leader");
+            default:
+                if (!probes.AllCopysetsLed(state)) return false;
+                var registered = probes.Mds.ListMetaServersAsync().GetAwaiter().GetResult();
+                return state.MetaServerEndpoints.All(e => registered.Any(m => m.RpcEndpoint == e && m.Online));
         }
-        catch (MetaClusterException)
+    }
+
+    private static S3StoreOptions S3Options(PlaygroundState state) =>
+        new(state.S3!.Endpoint, state.S3.Bucket, state.S3.AccessKey, state.S3.SecretKey);
+
+    /// <summary>Creates the playground's filesystem through the MDS (as <c>curvefs create-fs --mds</c> does) unless it exists.</summary>
+    private static int EnsureFilesystem(PlaygroundState state)
+    {
+        using (var mds = MdsClient.ForEndpoints(state.MdsEndpoints, TimeSpan.FromSeconds(30)))
         {
-            // not created yet
+            if (mds.GetFsAsync(state.FsName).GetAwaiter().GetResult() is not null) return 0;
         }
-        var fs = new FsInfo(1, state.FsName, FsInfo.DefaultChunkSize, FsInfo.DefaultBlockSize, FsInfo.DefaultCapacity);
-        var client = new ClusterMetaClient(options, fs, NullLogger.Instance);
-        try
-        {
-            return client.InitializeAsync(ProcessIdentity.Uid, ProcessIdentity.Gid, FileModes.Directory | 0x1ED).AsTask().GetAwaiter().GetResult();
-        }
-        finally
-        {
-            client.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
+        var s3 = state.S3!;
+        var request = new MdsCreateFsRequest(state.FsName, state.MdsEndpoints, s3.Endpoint, s3.Bucket, s3.AccessKey, s3.SecretKey, "us-east-1", "",
+            "64M", "4M", null) { PartitionSize = state.PartitionSize };
+        var code = MdsFsCommands.CreateFs(request, Console.Out, Console.Error);
+        if (code != 0) Console.Error.WriteLine($"curvefs playground: creating filesystem {state.FsName} failed; the cluster stays up (`curvefs playground down` stops it)");
+        return code;
     }
 
     public static int Status(string dir, TextWriter output)
     {
         var state = PlaygroundState.Load(dir);
-        if (state is null)
-        {
-            Console.Error.WriteLine($"curvefs playground: no playground in {dir} (start one with `curvefs playground up {dir}`)");
-            return 1;
-        }
-        using var rpc = new MetaRpcClient(TimeSpan.FromSeconds(2));
+        if (state is null) return Fail($"no playground in {dir} (start one with `curvefs playground up {dir}`)", 1);
+        using var probes = new PlaygroundProbes(state);
         foreach (var process in state.Processes)
-        {
-            var role = "down";
-            if (IsAlive(process.Pid))
-            {
-                try
-                {
-                    var status = rpc.StatusAsync(process.Address).GetAwaiter().GetResult();
-                    role = status.Copysets.Count == 0 ? "idle" : string.Join('/', status.Copysets.Select(c => c.Role.ToString().ToLowerInvariant()).Distinct());
-                }
-                catch (RpcCallException)
-                {
-                    role = "unreachable";
-                }
-            }
-            output.WriteLine($"{process.Kind} {role} {process.Pid} {process.Address}");
-        }
+            output.WriteLine($"{process.Kind} {probes.Role(process)} {process.Pid} {process.Address}");
         return 0;
     }
 
     public static int Down(string dir)
     {
         var state = PlaygroundState.Load(dir);
-        if (state is null)
-        {
-            Console.Error.WriteLine($"curvefs playground: no playground in {dir}");
-            return 1;
-        }
+        if (state is null) return Fail($"no playground in {dir}", 1);
         if (FuseMountTable.IsMounted(state.MountPoint))
         {
             try
@@ -212,37 +188,25 @@ public static class Playground
                 Console.Error.WriteLine($"curvefs playground: unmounting {state.MountPoint}: {e.Message}");
             }
         }
-        var alive = state.Processes.Where(p => IsAlive(p.Pid)).ToList();
-        foreach (var process in alive) Signal(process.Pid, 15);
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (alive.Any(p => IsAlive(p.Pid)) && DateTime.UtcNow < deadline) Thread.Sleep(100);
-        foreach (var process in alive.Where(p => IsAlive(p.Pid))) Signal(process.Pid, 9);
-        state.Save(dir);
-        Console.WriteLine($"curvefs playground: stopped {alive.Count} process(es); state kept in {dir} (`curvefs playground up {dir}` restarts it)");
+        // Clients of a kind go before what they depend on: metaservers, then the MDS, then S3 and etcd.
+        var stopped = 0;
+        foreach (var group in state.Processes.GroupBy(p => PlaygroundKinds.StartOrder(p.Kind)).OrderByDescending(g => g.Key))
+        {
+            var alive = group.Where(p => PlaygroundProbes.IsAlive(p.Pid)).ToList();
+            foreach (var process in alive) Signal(process.Pid, 15);
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (alive.Any(p => PlaygroundProbes.IsAlive(p.Pid)) && DateTime.UtcNow < deadline) Thread.Sleep(100);
+            foreach (var process in alive.Where(p => PlaygroundProbes.IsAlive(p.Pid))) Signal(process.Pid, 9);
+            stopped += alive.Count;
+        }
+        Console.WriteLine($"curvefs playground: stopped {stopped} process(es); state kept in {dir} (`curvefs playground up {dir}` restarts it)");
         return 0;
     }
 
-    private static List<int> FreePorts(int count)
+    private static int Fail(string message, int code)
     {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
-        listeners.ForEach(l => l.Stop());
-        return ports;
-    }
-
-    internal static bool IsAlive(int pid)
-    {
-        if (pid <= 0) return false;
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited && File.Exists($"/proc/{pid}/status") && !File.ReadAllText($"/proc/{pid}/status").Contains("State:\tZ");
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
+        Console.Error.WriteLine($"curvefs playground: {message}");
+        return code;
     }
 
     private static void Signal(int pid, int signal)

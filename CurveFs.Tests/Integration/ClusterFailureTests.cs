@@ -107,15 +107,15 @@ public sealed class ClusterFailureTests(ITestOutputHelper output)
         }
         var digestsBefore = cluster.Digests();
         Assert.Single(digestsBefore.Values.Distinct());
-        foreach (var node in cluster.State.Processes)
+        foreach (var node in cluster.MetaServers)
         {
             var snapshots = Path.Combine(Path.GetDirectoryName(node.ConfigPath)!, "data", "copyset-1", "snapshots");
             var files = Directory.GetFiles(snapshots).Where(f => !f.EndsWith(".tmp")).ToList();
             Assert.NotEmpty(files);
             foreach (var file in files) Shell.Ok($"'{Binaries.MetaServer}' snapshot verify '{file}'");
         }
-        foreach (var node in cluster.State.Processes) cluster.Kill9(node.NodeId);
-        foreach (var node in cluster.State.Processes) cluster.Restart(node.NodeId);
+        foreach (var node in cluster.MetaServers) cluster.Kill9(node.NodeId);
+        foreach (var node in cluster.MetaServers) cluster.Restart(node.NodeId);
         cluster.WaitForLeader(TimeSpan.FromSeconds(60));
         var digestsAfter = cluster.Digests(TimeSpan.FromSeconds(60));
         Assert.True(digestsAfter.Count == 3 && digestsAfter.Values.Distinct().Count() == 1 && digestsAfter.Values.First() == digestsBefore.Values.First(),
@@ -130,7 +130,7 @@ public sealed class ClusterFailureTests(ITestOutputHelper output)
         using var cluster = new PlaygroundCluster(snapshotEvery: 1000);
         using var mount = MountedFilesystem.Of(cluster.MountArgs);
         var leader = cluster.WaitForLeader();
-        var follower = cluster.State.Processes.First(p => p.NodeId != leader.NodeId);
+        var follower = cluster.MetaServers.First(p => p.NodeId != leader.NodeId);
         cluster.Kill9(follower.NodeId);
         var dir = Directory.CreateDirectory(mount.PathOf("many")).FullName;
         for (var i = 0; i < 10_000; i++) File.Create(Path.Combine(dir, $"f{i}")).Dispose();
@@ -147,7 +147,7 @@ public sealed class ClusterFailureTests(ITestOutputHelper output)
         using var mount = MountedFilesystem.Of(cluster.MountArgs);
         Shell.Ok($"cd '{mount.MountPoint}' && for i in $(seq 1 300); do echo $i > f$i; done", timeout: TimeSpan.FromMinutes(3));
         var leader = cluster.WaitForLeader();
-        var victim = cluster.State.Processes.First(p => p.NodeId != leader.NodeId);
+        var victim = cluster.MetaServers.First(p => p.NodeId != leader.NodeId);
         var copysetDir = Path.Combine(Path.GetDirectoryName(victim.ConfigPath)!, "data", "copyset-1");
         cluster.Kill9(victim.NodeId);
         var snapshot = Directory.GetFiles(Path.Combine(copysetDir, "snapshots")).Where(f => !f.EndsWith(".tmp")).OrderBy(File.GetLastWriteTimeUtc).Last();

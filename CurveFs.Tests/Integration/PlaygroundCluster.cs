@@ -2,22 +2,33 @@ using CurveFs.Common.Rpc;
 using System.Diagnostics;
 using CurveFs.Mount.Meta;
 using CurveFs.Mount.Playground;
+using CurveFs.Tests.Infrastructure;
 
 namespace CurveFs.Tests.Integration;
 
 /// <summary>
-/// A 3-metaserver playground brought up with the real <c>curvefs playground up</c>, plus what the
-/// failure tests need: kill -9 a node, restart it, ask every replica for its digest.
+/// A playground (etcd, s3rver, 2 MDS, 3 metaservers) brought up with the real <c>curvefs playground up</c>, plus
+/// what the failure tests need: kill -9 a process, start what is down again, ask every replica for its digest.
 /// </summary>
 public sealed class PlaygroundCluster : IDisposable
 {
-    public PlaygroundCluster(long snapshotEvery = 10_000)
+    public PlaygroundCluster(long snapshotEvery = 10_000, int copysets = 1, ulong partitionSize = 0, int mdsLeaseSeconds = 3)
     {
+        // The playground finds s3rver where ./test.sh installed it.
+        Environment.SetEnvironmentVariable("CURVEFS_S3RVER", Path.Join(RepoPaths.Root, ".deps", "node_modules", ".bin", "s3rver"));
         Dir = Directory.CreateTempSubdirectory("curvefs-playground-").FullName;
-        var up = Shell.Run($"'{Binaries.Curvefs}' playground up '{Dir}' --fs testfs --snapshot-every {snapshotEvery}", timeout: TimeSpan.FromMinutes(3));
-        if (up.ExitCode != 0) throw new InvalidOperationException($"playground up failed: {up}\n{Logs()}");
-        UpOutput = up.Stdout;
+        UpOutput = Up($"--fs testfs --snapshot-every {snapshotEvery} --copysets {copysets} --partition-size {partitionSize} --mds-lease {mdsLeaseSeconds}");
     }
+
+    /// <summary>Runs <c>playground up</c> (which starts whatever is not running); returns its output.</summary>
+    public string Up(string options = "")
+    {
+        var up = Shell.Run($"'{Binaries.Curvefs}' playground up '{Dir}' {options}", timeout: TimeSpan.FromMinutes(3));
+        if (up.ExitCode != 0) throw new InvalidOperationException($"playground up failed: {up}\n{Logs()}");
+        return up.Stdout;
+    }
+
+    public List<PlaygroundProcess> MetaServers => [.. State.OfKind(PlaygroundKinds.MetaServer)];
 
     public string Dir { get; }
     public string UpOutput { get; }
@@ -29,7 +40,7 @@ public sealed class PlaygroundCluster : IDisposable
         get
         {
             var state = State;
-            return ["--metaservers", string.Join(',', state.MetaServerEndpoints), "--fs", state.FsName, "--storage", state.Storage];
+            return ["--mds", state.MdsEndpoints, "--fs", state.FsName];
         }
     }
 
@@ -43,25 +54,26 @@ public sealed class PlaygroundCluster : IDisposable
             .ToList();
     }
 
-    /// <summary>The node currently leading, waiting up to a timeout for one to be elected.</summary>
-    public PlaygroundProcess WaitForLeader(TimeSpan? timeout = null, int? notNode = null)
+    /// <summary>The process of a kind currently leading (metaservers: of copyset 1 when it is the only one),
+    /// waiting up to a timeout for one to be elected.</summary>
+    public PlaygroundProcess WaitForLeader(TimeSpan? timeout = null, int? notNode = null, string kind = PlaygroundKinds.MetaServer)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
-            var leader = Status().FirstOrDefault(s => s.Role == "leader");
-            var process = State.Processes.FirstOrDefault(p => p.Address == leader.Address);
+            var leader = Status().FirstOrDefault(s => s.Kind == kind && s.Role == "leader");
+            var process = State.OfKind(kind).FirstOrDefault(p => p.Address == leader.Address);
             if (process is not null && process.NodeId != notNode) return process;
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"no leader within the timeout:\n{string.Join("\n", Status())}\n{Logs()}");
             Thread.Sleep(200);
         }
     }
 
-    public PlaygroundProcess Node(int nodeId) => State.Processes.Single(p => p.NodeId == nodeId);
+    public PlaygroundProcess Node(int nodeId, string kind = PlaygroundKinds.MetaServer) => State.OfKind(kind).Single(p => p.NodeId == nodeId);
 
-    public void Kill9(int nodeId)
+    public void Kill9(int nodeId, string kind = PlaygroundKinds.MetaServer)
     {
-        var pid = Node(nodeId).Pid;
+        var pid = Node(nodeId, kind).Pid;
         Shell.Run($"kill -9 {pid}");
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (File.Exists($"/proc/{pid}/status") && !File.ReadAllText($"/proc/{pid}/status").Contains("State:\tZ") && DateTime.UtcNow < deadline) Thread.Sleep(20);
@@ -76,7 +88,7 @@ public sealed class PlaygroundCluster : IDisposable
         start.ArgumentList.Add($"exec setsid '{Binaries.MetaServer}' run --config '{node.ConfigPath}' </dev/null >>'{node.LogPath}' 2>&1");
         using var process = Process.Start(start)!;
         var state = State;
-        state = state with { Processes = state.Processes.Select(p => p.NodeId == nodeId ? p with { Pid = process.Id } : p).ToList() };
+        state = state with { Processes = state.Processes.Select(p => p == node ? p with { Pid = process.Id } : p).ToList() };
         state.Save(Dir);
     }
 
@@ -89,7 +101,7 @@ public sealed class PlaygroundCluster : IDisposable
         while (true)
         {
             var digests = new Dictionary<int, string>();
-            foreach (var node in State.Processes)
+            foreach (var node in MetaServers)
             {
                 try
                 {
@@ -100,7 +112,7 @@ public sealed class PlaygroundCluster : IDisposable
                 {
                 }
             }
-            if ((digests.Count == State.Processes.Count && digests.Values.Distinct().Count() == 1) || DateTime.UtcNow > deadline) return digests;
+            if ((digests.Count == MetaServers.Count && digests.Values.Distinct().Count() == 1) || DateTime.UtcNow > deadline) return digests;
             Thread.Sleep(250);
         }
     }
