@@ -88,11 +88,12 @@ public sealed class MdsClient : IDisposable
         return reply.Fs ?? throw new MdsException(MdsStatus.Internal, $"the MDS answered DeleteFs {name} without the filesystem");
     }
 
-    /// <summary>Reserves <paramref name="count"/> chunk IDs never handed out before.</summary>
+    /// <summary>Reserves up to <paramref name="count"/> chunk IDs never handed out before (the MDS may cap a
+    /// request at its clientChunkIdRange, so the range can be shorter).</summary>
     public async Task<ChunkIdRange> AllocateChunkIdsAsync(ulong count, CancellationToken cancellationToken = default)
     {
         var reply = await CallAsync(MdsRpc.AllocateChunkIds, new AllocateChunkIdsRequest { Count = count }, $"AllocateChunkIds {count}", cancellationToken).ConfigureAwait(false);
-        if (reply.Start == 0 || reply.Count != count)
+        if (reply.Start == 0 || reply.Count == 0 || reply.Count > count)
             throw new MdsException(MdsStatus.Internal, $"the MDS answered AllocateChunkIds {count} with an unusable range [{reply.Start}, +{reply.Count})");
         return new ChunkIdRange(reply.Start, reply.Count);
     }

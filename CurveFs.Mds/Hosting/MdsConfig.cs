@@ -1,3 +1,4 @@
+using CurveFs.Common.Rpc;
 using System.Net;
 using CurveFs.Common.Hosting;
 using CurveFs.Mds.Etcd;
@@ -15,6 +16,7 @@ namespace CurveFs.Mds.Hosting;
 ///   "leaseTtlSeconds": 10,
 ///   "etcdTimeoutMs": 2000,
 ///   "chunkIdBundle": 100000,
+///   "clientChunkIdRange": 1000,
 ///   "sessionLeaseSeconds": 30,
 ///   "metaServerOfflineSeconds": 10,
 ///   "copysetTimeoutMs": 2500
@@ -42,6 +44,10 @@ public sealed record MdsConfig
 
     /// <summary>Chunk IDs reserved from etcd at a time.</summary>
     public ulong ChunkIdBundle { get; init; } = 100_000;
+
+    /// <summary>The most chunk IDs one client request gets (clients ask for 1000 at a time): a smaller value
+    /// wastes fewer IDs when clients die often, at the cost of more requests.</summary>
+    public ulong ClientChunkIdRange { get; init; } = 1000;
 
     /// <summary>A session not heard from (heartbeat) for this long is expired: its client ID's stored answers
     /// and orphan holds are dropped in the copysets and it must open a new session.</summary>
@@ -82,6 +88,7 @@ public sealed record MdsConfig
         if (LeaseTtlSeconds is < 2 or > 600) Fail("leaseTtlSeconds must be between 2 and 600");
         if (EtcdTimeoutMs is < 100 or > 60_000) Fail("etcdTimeoutMs must be between 100 and 60000");
         if (ChunkIdBundle is < 1 or > 1UL << 32) Fail("chunkIdBundle must be between 1 and 2^32");
+        if (ClientChunkIdRange is < 1 or > AllocateChunkIdsRequest.MaxCount) Fail($"clientChunkIdRange must be between 1 and {AllocateChunkIdsRequest.MaxCount}");
         if (SessionLeaseSeconds is < 1 or > 3600) Fail("sessionLeaseSeconds must be between 1 and 3600");
         if (MetaServerOfflineSeconds is < 1 or > 3600) Fail("metaServerOfflineSeconds must be between 1 and 3600");
         if (CopysetTimeoutMs is < 100 or > 60_000) Fail("copysetTimeoutMs must be between 100 and 60000");

@@ -82,6 +82,7 @@ public sealed class MdsHost : IAsyncDisposable
                 loggers.CreateLogger<MdsMaintenance>());
             topology.SessionClosed = maintenance.KickSessions;
             service.RpcEndpoint = server.Endpoint;
+            service.ClientChunkIdRange = config.ClientChunkIdRange;
             service.Election = election;
             election.Start();
             maintenance.Start();

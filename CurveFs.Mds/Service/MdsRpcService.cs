@@ -23,6 +23,9 @@ internal sealed partial class MdsRpcService(string name, EtcdKv etcd, FsStore fi
 
     public string RpcEndpoint { get; set; } = "";
 
+    /// <summary>The most chunk IDs one AllocateChunkIds answer hands out (MdsConfig.ClientChunkIdRange).</summary>
+    public ulong ClientChunkIdRange { get; set; } = 1000;
+
     /// <summary>Longest time a request may spend on etcd: two etcd operation timeouts.</summary>
     public TimeSpan RequestTimeout => etcd.Options.OperationTimeout * 2;
 
@@ -106,7 +109,7 @@ internal sealed partial class MdsRpcService(string name, EtcdKv etcd, FsStore fi
         {
             if (request.Count is 0 or > AllocateChunkIdsRequest.MaxCount)
                 return new AllocateChunkIdsReply { Status = MdsStatus.BadRequest, Message = $"count {request.Count} is not between 1 and {AllocateChunkIdsRequest.MaxCount}" };
-            var range = await chunkIds.ReserveAsync(request.Count, token).ConfigureAwait(false);
+            var range = await chunkIds.ReserveAsync(Math.Min(request.Count, ClientChunkIdRange), token).ConfigureAwait(false);
             return new AllocateChunkIdsReply { Status = MdsStatus.Ok, Start = range.Start, Count = range.Count };
         });
 

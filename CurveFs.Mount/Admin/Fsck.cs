@@ -14,6 +14,9 @@ public sealed record FsckProblem(string Kind, string Detail)
 public sealed record FsckReport(int Copysets, long Inodes, long Dentries, int ResolvedTransactions, IReadOnlyList<FsckProblem> Problems)
 {
     public bool Clean => Problems.Count == 0;
+    /// <summary>Data slice records, and the distinct chunk IDs they name (zero slices aside).</summary>
+    public long Slices { get; init; }
+    public int ChunkIds { get; init; }
 }
 
 /// <summary>
@@ -45,6 +48,8 @@ public sealed class Fsck(uint fsId, ICopysetAccess copysets, IInodeLocator locat
         var inodes = new Dictionary<ulong, InodeRecord>();
         var dentries = new List<(ulong Parent, string Name, ulong Child)>();
         var orphans = new HashSet<ulong>();
+        var chunkOwners = new Dictionary<ulong, ulong>(); // chunk ID -> the inode whose slices use it
+        long slices = 0;
         foreach (var copyset in copysetIds)
         {
             foreach (var pair in await ScanAsync(copyset, MetaKeys.LockPrefix(), cancellationToken).ConfigureAwait(false))
@@ -69,6 +74,17 @@ public sealed class Fsck(uint fsId, ICopysetAccess copysets, IInodeLocator locat
             }
             foreach (var pair in await ScanAsync(copyset, MetaKeys.KindPrefix(MetaKeys.Orphan, fsId), cancellationToken).ConfigureAwait(false))
                 orphans.Add(MetaKeys.LastNumber(pair.Key));
+            foreach (var pair in await ScanAsync(copyset, MetaKeys.KindPrefix(MetaKeys.Slice, fsId), cancellationToken).ConfigureAwait(false))
+            {
+                slices++;
+                var slice = MetaCodec.Decode<SliceRecord>(pair.Value);
+                if (slice.IsZero) continue;
+                var ino = MetaKeys.NumberAt(pair.Key, MetaKeys.FirstU64Offset);
+                // A chunk ID is handed out once: two files naming it would read (and delete) each other's objects.
+                if (chunkOwners.TryGetValue(slice.ChunkId, out var owner) && owner != ino)
+                    problems.Add(new("shared-chunk-id", $"chunk ID {slice.ChunkId} is used by inodes {owner} and {ino}"));
+                else chunkOwners[slice.ChunkId] = ino;
+            }
         }
         var links = dentries.GroupBy(d => d.Child).ToDictionary(g => g.Key, g => g.Count());
         var subdirs = dentries.Where(d => inodes.TryGetValue(d.Child, out var c) && c.IsDirectory).GroupBy(d => d.Parent).ToDictionary(g => g.Key, g => g.Count());
@@ -89,7 +105,7 @@ public sealed class Fsck(uint fsId, ICopysetAccess copysets, IInodeLocator locat
             if (inode.Nlink == 0 && !orphans.Contains(inode.Ino)) problems.Add(new("lost-inode", $"inode {inode.Ino} has no links and is not an orphan (it can never be deleted)"));
             if (inode.Nlink > 0 && orphans.Contains(inode.Ino)) problems.Add(new("linked-orphan", $"inode {inode.Ino} has {inode.Nlink} links but an orphan marker"));
         }
-        return new FsckReport(copysetIds.Count, inodes.Count, dentries.Count, resolved.Count, problems);
+        return new FsckReport(copysetIds.Count, inodes.Count, dentries.Count, resolved.Count, problems) { Slices = slices, ChunkIds = chunkOwners.Count };
     }
 
     private async Task<List<KvPair>> ScanAsync(uint copyset, byte[] prefix, CancellationToken cancellationToken)

@@ -66,7 +66,7 @@ public static class FsckCommand
             var copysets = client.Copysets;
             var fsck = new Fsck(client.Fs.FsId, client, client, new TxCoordinator(client, logger));
             var report = await fsck.RunAsync(copysets, resolve).ConfigureAwait(false);
-            Console.WriteLine($"fs {fsName} (id {client.Fs.FsId}): {report.Copysets} copysets, {report.Inodes} inodes, {report.Dentries} entries" +
+            Console.WriteLine($"fs {fsName} (id {client.Fs.FsId}): {report.Copysets} copysets, {report.Inodes} inodes, {report.Dentries} entries, {report.Slices} slices, {report.ChunkIds} chunk IDs" +
                               (resolve ? $", {report.ResolvedTransactions} transactions resolved" : ""));
             foreach (var problem in report.Problems) Console.WriteLine($"  {problem}");
             Console.WriteLine(report.Clean ? "no damage found" : $"{report.Problems.Count} problems found");

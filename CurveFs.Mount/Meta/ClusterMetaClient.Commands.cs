@@ -16,22 +16,31 @@ public sealed partial class ClusterMetaClient
             return await CrossAsync(command, 0, cancellationToken).ConfigureAwait(false);
         var copyset = await RouteAsync(PartitionRouter.KeyInode(command), cancellationToken).ConfigureAwait(false);
         if (copyset == 0) return MetaResult.Fail(Errno.ESTALE);
+        var partitionRequests = 0;
+        var started = Environment.TickCount64;
         for (var attempt = 0; ; attempt++)
         {
             // Each attempt is a new request: the failed attempt's answer is stored under its number.
             var result = await ExecuteNumberedAsync(copyset, command, cancellationToken).ConfigureAwait(false);
-            if (attempt == CommandRetries) return result;
-            if (result.Error == Errno.EAGAIN && result.LockedBy is { } held)
+            if (result.Error == Errno.EAGAIN && result.LockedBy is { } held && StillPatient(started))
             {
                 await ResolveAsync(held, copyset, cancellationToken).ConfigureAwait(false);
                 continue;
             }
+            if (attempt >= CommandRetries) return result;
             if (result.Error == Errno.EXDEV) return await CrossAsync(command, 0, cancellationToken).ConfigureAwait(false);
+            while (result.NeedsPartition)
+            {
+                // Concurrent creates (of this client or others) fill partitions between the MDS's answer and our
+                // create: ask again, within a bound, rather than fail with ENOSPC.
+                if (++partitionRequests > MaxPartitionRequests) return result;
+                var inodeCopyset = await PartitionForCreateAsync(copyset, cancellationToken).ConfigureAwait(false);
+                if (inodeCopyset == 0) return result;
+                if (inodeCopyset == copyset) break; // the plain command again
+                // The new inode goes to another copyset than its dentry: a cross-copyset create.
+                result = await CrossAsync(command, inodeCopyset, cancellationToken).ConfigureAwait(false);
+            }
             if (!result.NeedsPartition) return result;
-            var inodeCopyset = await PartitionForCreateAsync(copyset, cancellationToken).ConfigureAwait(false);
-            if (inodeCopyset == 0) return result;
-            // The new inode goes to another copyset than its dentry: a cross-copyset create.
-            if (inodeCopyset != copyset) return await CrossAsync(command, inodeCopyset, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -60,11 +69,16 @@ public sealed partial class ClusterMetaClient
         return await AddPartitionAsync(cancellationToken).ConfigureAwait(false) ? _router.MetaCopyset : 0;
     }
 
+    /// <summary>Finishes the transaction holding a lock, or waits a little when it is too young to be judged.</summary>
     private async ValueTask ResolveAsync(TxLock held, uint lockedCopyset, CancellationToken cancellationToken)
     {
         if (!await _coordinator.ResolveAsync(Fs.FsId, held, lockedCopyset, cancellationToken).ConfigureAwait(false))
-            await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A request keeps waiting on locks for <see cref="TxCoordinator.LockPatience"/>: a dead client's
+    /// lock is resolved once old enough, so waiting that long ends in an answer rather than EAGAIN.</summary>
+    private bool StillPatient(long startedTicks) => Environment.TickCount64 - startedTicks < (long)_coordinator.LockPatience.TotalMilliseconds;
 
     /// <summary>Trash entries live with their inode: remove each batch from its own copyset.</summary>
     private async ValueTask<MetaResult> RemoveTrashAsync(RemoveTrashCommand command, CancellationToken cancellationToken)

@@ -26,10 +26,11 @@ public sealed partial class ClusterMetaClient
     {
         if (copyset == 0) copyset = await RouteAsync(PartitionRouter.KeyInode(query), cancellationToken).ConfigureAwait(false);
         if (copyset == 0) return QueryResult.Fail(Errno.ESTALE);
-        for (var attempt = 0; ; attempt++)
+        var started = Environment.TickCount64;
+        while (true)
         {
             var result = await QueryOnceAsync(copyset, query, cancellationToken).ConfigureAwait(false);
-            if (result.Error != Errno.EAGAIN || result.LockedBy is not { } held || attempt == CommandRetries) return result;
+            if (result.Error != Errno.EAGAIN || result.LockedBy is not { } held || !StillPatient(started)) return result;
             await ResolveAsync(held, copyset, cancellationToken).ConfigureAwait(false);
         }
     }

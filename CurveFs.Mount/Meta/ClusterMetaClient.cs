@@ -21,6 +21,8 @@ public sealed partial class ClusterMetaClient : IMetaClient, ICopysetAccess, IIn
 {
     /// <summary>How often one command may be retried after a new partition or a resolved lock.</summary>
     private const int CommandRetries = 8;
+    /// <summary>Partitions one create may ask the MDS for before it answers ENOSPC.</summary>
+    private const int MaxPartitionRequests = 32;
 
     private readonly ClusterMetaClientOptions _options;
     private readonly ILogger _logger;
@@ -53,7 +55,7 @@ public sealed partial class ClusterMetaClient : IMetaClient, ICopysetAccess, IIn
         _numbering = new RequestNumbering(clientId);
         _rpc = new MetaRpcClient(options.CallTimeout);
         _invoker = new CopysetInvoker(options, _rpc, topology, logger);
-        _coordinator = new TxCoordinator(this, logger);
+        _coordinator = new TxCoordinator(this, logger) { StepHook = TxKillSwitch.FromEnvironment() };
     }
 
     public FsInfo Fs { get; private set; }

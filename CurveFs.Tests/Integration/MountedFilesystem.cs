@@ -16,6 +16,7 @@ public sealed class MountedFilesystem : IDisposable
     private Process? _process;
     private ProcessLog? _log;
     private int _starts;
+    private readonly IReadOnlyDictionary<string, string> _environment;
 
     /// <summary>An embedded filesystem in a temp data directory.</summary>
     public MountedFilesystem(params string[] extraArgs) : this(null, extraArgs)
@@ -25,9 +26,14 @@ public sealed class MountedFilesystem : IDisposable
     /// <summary>A mount of the filesystem the source arguments name (--metaservers ... --fs ... --storage ...).</summary>
     public static MountedFilesystem Of(string[] sourceArgs, params string[] extraArgs) => new(sourceArgs, extraArgs);
 
-    private MountedFilesystem(string[]? sourceArgs, string[] extraArgs)
+    /// <summary>A mount whose process gets extra environment variables (test hooks).</summary>
+    public static MountedFilesystem WithEnvironment(IReadOnlyDictionary<string, string> environment, string[] sourceArgs, params string[] extraArgs) =>
+        new(sourceArgs, extraArgs, environment);
+
+    private MountedFilesystem(string[]? sourceArgs, string[] extraArgs, IReadOnlyDictionary<string, string>? environment = null)
     {
         _extraArgs = extraArgs;
+        _environment = environment ?? new Dictionary<string, string>();
         _root = Directory.CreateTempSubdirectory("curvefs-it-").FullName;
         // Other users (the permission tests run as nobody) must be able to reach the mount point.
         File.SetUnixFileMode(_root, (UnixFileMode)0x1ED);
@@ -51,6 +57,7 @@ public sealed class MountedFilesystem : IDisposable
         _starts++;
         var start = new ProcessStartInfo(Binaries.Curvefs) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { "mount" }.Concat(_sourceArgs).Append(MountPoint).Concat(_extraArgs)) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in _environment) start.Environment[name] = value;
         _log?.Close();
         var log = _log = new ProcessLog(LogPath);
         var process = Process.Start(start)!;

@@ -143,6 +143,7 @@ public sealed class CrossCopysetOperations(uint fsId, ICopysetAccess copysets, I
 
     private async ValueTask<MetaResult> WithRetriesAsync(Func<Task<Plan>> plan, Caller caller, CancellationToken cancellationToken)
     {
+        var started = Environment.TickCount64;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             Plan planned;
@@ -166,7 +167,12 @@ public sealed class CrossCopysetOperations(uint fsId, ICopysetAccess copysets, I
                 }
                 return result;
             }
-            if (result.LockedBy is { } held) await ResolveOrWaitAsync(held, failedCopyset, cancellationToken).ConfigureAwait(false);
+            if (result.LockedBy is { } held)
+            {
+                await ResolveOrWaitAsync(held, failedCopyset, cancellationToken).ConfigureAwait(false);
+                // Waiting for a young lock to be finished or to age is not a failed attempt.
+                if (Environment.TickCount64 - started < (long)coordinator.LockPatience.TotalMilliseconds) attempt--;
+            }
             else await Task.Delay(LockWait, cancellationToken).ConfigureAwait(false);
         }
         logger.LogError("gave up after {Attempts} attempts: the namespace kept changing or stayed locked", MaxAttempts);

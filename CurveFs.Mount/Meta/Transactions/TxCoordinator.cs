@@ -20,6 +20,10 @@ public sealed class TxCoordinator(ICopysetAccess copysets, ILogger logger)
     /// <summary>How long a prepared transaction may wait for its coordinator before a resolver aborts it.</summary>
     public TimeSpan ResolveTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a request waits on a lock before giving up: long enough for a lock left by a dead
+    /// client to become old enough to resolve, and then some.</summary>
+    public TimeSpan LockPatience => ResolveTimeout + TimeSpan.FromSeconds(5);
+
     /// <summary>Test hook: called with the name of each step ("prepared:N", "committed-primary", "committed:N"); throwing stops the coordinator there, as a crash would.</summary>
     public Action<string>? StepHook { get; init; }
 
