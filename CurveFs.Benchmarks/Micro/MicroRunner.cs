@@ -22,7 +22,7 @@ public static class MicroRunner
     public static string? Run(BenchOptions options)
     {
         var job = options.Quick
-            ? Job.Default.WithWarmupCount(1).WithIterationCount(3).WithIterationTime(TimeInterval.FromMilliseconds(100)).WithId("Quick")
+            ? Job.Default.WithWarmupCount(1).WithIterationCount(3).WithIterationTime(TimeInterval.FromMilliseconds(100)).WithEvaluateOverhead(false).WithId("Quick")
             : Job.Default.WithId("Default");
         // BenchmarkDotNet's defaults, except that its log goes to standard error: standard output is the report.
         var defaults = DefaultConfig.Instance;
