@@ -65,7 +65,11 @@ public static class BenchDriver
                     }
                     if (options.Runs(Workloads.Tar))
                     {
-                        tarball ??= Guard(report, "making the tarball", () => Tarball.Create(options.TarSource, options.WorkDir, options.StepTimeout));
+                        if (tarball is null)
+                        {
+                            tarball = Guard(report, "making the tarball", () => Tarball.Create(options.TarSource, options.WorkDir, options.StepTimeout));
+                            if (tarball is not null) Track(tarball);
+                        }
                         if (tarball is not null)
                         {
                             report.Tarball = tarball.Info;
@@ -89,7 +93,11 @@ public static class BenchDriver
         }
         finally
         {
-            tarball?.Dispose();
+            if (tarball is not null)
+            {
+                Untrack(tarball);
+                tarball.Dispose();
+            }
             if (s3 is not null)
             {
                 Untrack(s3);

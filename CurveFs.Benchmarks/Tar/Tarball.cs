@@ -39,12 +39,15 @@ public sealed class Tarball : IDisposable
         }
     }
 
-    /// <summary>Regular files, directories (below root) and bytes of regular files; symlinks are not followed.</summary>
+    /// <summary>Regular files, directories (below root) and bytes of regular files. Symbolic links are neither
+    /// counted nor followed (.NET's recursive enumeration would descend into a link to a directory, and a
+    /// relative link can point elsewhere once unpacked).</summary>
     public static (int Files, int Directories, long Bytes) Count(string root)
     {
         int files = 0, directories = 0;
         long bytes = 0;
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false };
+        // On Unix a symbolic link carries the ReparsePoint attribute; skipping it also keeps the enumeration out of it.
+        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = false };
         foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos("*", options))
         {
             if (entry.LinkTarget is not null) continue;
