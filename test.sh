@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the tests need (FUSE 3, attr, sqlite3, git, s3rver), builds, runs the whole suite and
+# Installs what the tests need (FUSE 3, attr, sqlite3, git, etcd, s3rver), builds, runs the whole suite and
 # ends with one line "N passed, M failed". Exit status 0 only when M is 0.
 #   TEST_FILTER   optional dotnet test --filter expression (e.g. "Category!=Integration")
 set -uo pipefail
@@ -9,7 +9,7 @@ root="$(pwd)"
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 missing=()
-for pkg in fuse3 libfuse3-3 attr sqlite3 git util-linux diffutils tar psmisc; do
+for pkg in fuse3 libfuse3-3 attr sqlite3 git util-linux diffutils tar psmisc etcd-server; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then

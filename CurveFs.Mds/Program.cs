@@ -1,1 +1,1 @@
-return 0;
+return CurveFs.Mds.Cli.MdsCli.Run(args);

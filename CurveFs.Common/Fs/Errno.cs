@@ -41,6 +41,8 @@ public enum Errno
     ETIMEDOUT = 110,
     EOVERFLOW = 75,
     EOPNOTSUPP = 95,
+    ECANCELED = 125,
+    ESTALE = 116,
     EDQUOT = 122,
 }
 

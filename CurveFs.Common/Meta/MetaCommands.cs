@@ -23,6 +23,12 @@ namespace CurveFs.Common.Meta;
 [Union(12, typeof(PurgeInodeCommand))]
 [Union(13, typeof(RemoveTrashCommand))]
 [Union(14, typeof(AllocateChunkIdsCommand))]
+[Union(15, typeof(TxPrepareCommand))]
+[Union(16, typeof(TxCommitCommand))]
+[Union(17, typeof(TxAbortCommand))]
+[Union(18, typeof(TxForgetCommand))]
+[Union(19, typeof(HoldOrphanCommand))]
+[Union(20, typeof(ExpireClientCommand))]
 public abstract class MetaCommand
 {
     /// <summary>The filesystem the command works in.</summary>
@@ -179,6 +185,26 @@ public sealed class FallocateCommand : MetaCommand
 public sealed class PurgeInodeCommand : MetaCommand
 {
     [Key(3)] public ulong Ino { get; set; }
+    /// <summary>The client whose last handle closed (0: an administrator or the embedded mode, which
+    /// purges regardless of holders). The inode is purged once no client holds it.</summary>
+    [Key(4)] public ulong ClientId { get; set; }
+}
+
+/// <summary>A client keeps an unlinked inode open: it is not purged before that client lets go
+/// (PurgeInodeCommand with its ID) or its session expires (ExpireClientCommand).</summary>
+[MessagePackObject]
+public sealed class HoldOrphanCommand : MetaCommand
+{
+    [Key(3)] public ulong Ino { get; set; }
+    [Key(4)] public ulong ClientId { get; set; }
+}
+
+/// <summary>A client's session expired (it stopped heartbeating): forget its stored answers and its
+/// holds on orphans, purging the orphans nobody holds any more.</summary>
+[MessagePackObject]
+public sealed class ExpireClientCommand : MetaCommand
+{
+    [Key(3)] public ulong ClientId { get; set; }
 }
 
 /// <summary>The objects of these trash entries were deleted: forget the entries.</summary>
@@ -212,6 +238,8 @@ public sealed class MetaResult
     [Key(3)] public bool NeedsPartition { get; set; }
     /// <summary>A number the command produced (the first chunk ID of an allocated range).</summary>
     [Key(4)] public ulong Value { get; set; }
+    /// <summary>With EAGAIN: a transaction holds a lock on a key the command needed; resolve it through its primary and retry.</summary>
+    [Key(5)] public TxLock? LockedBy { get; set; }
 
     [IgnoreMember] public bool Ok => Error == Fs.Errno.Ok;
 

@@ -14,13 +14,16 @@ namespace CurveFs.Common.Meta;
 /// 2       2:{fsId:10}:{ino:20}:{chunkIndex:20}:{seq:20}    SliceRecord              data slice; higher seq wins
 /// 3       3:{fsId:10}:{parentIno:20}:{name bytes}          DentryValue              directory entry
 /// 4       4:{fsId:10}:{ino:20}:{xattr name}                raw value bytes          extended attribute
-/// 5       5:{fsId:10}:{ino:20}                             empty                    orphan: nlink 0, data kept
-///                                                                                   until the last handle closes
+/// 5       5:{fsId:10}:{ino:20}                             List of client IDs       orphan: nlink 0, data kept
+///                                                                                   while these clients hold it open
 /// 6       6:{fsId:10}:{ino:20}:{seq:20}                    TrashRecord              objects to delete
 /// 8       8:chunkid                                        uint64 LE                next unallocated chunk ID
 ///                                                                                   (clusters without an MDS)
 /// 9       9:{clientId:20}:{seq:20}                         MetaResult               answered request, for retries
 /// F       F:{fsId:10}                                      FsInfo                   filesystem settings
+/// L       L:{locked key}                                   TxLock                   key locked by a prepared
+///                                                                                   cross-copyset transaction
+/// X       X:{txId:20}                                      TxRecord                 a transaction's part here
 /// </code>
 /// {n:W} is the number in decimal, zero-padded to W digits. fsId is a uint32 and needs 10 digits;
 /// inode IDs, chunk indexes and sequence numbers are uint64 and need 20.
@@ -77,6 +80,35 @@ public static class MetaKeys
     public static byte[] TrashKey(uint fsId, ulong ino, ulong seq) => Compose(Trash, fsId, [ino, seq], U64Width, false);
 
     public static byte[] TrashPrefix(uint fsId) => Compose(Trash, fsId, [], U64Width, true);
+
+    public const byte Lock = (byte)'L';
+    public const byte Transaction = (byte)'X';
+
+    /// <summary>The lock key of a key: "L:" followed by the key.</summary>
+    public static byte[] LockKey(ReadOnlySpan<byte> key)
+    {
+        var lockKey = new byte[2 + key.Length];
+        lockKey[0] = Lock;
+        lockKey[1] = (byte)':';
+        key.CopyTo(lockKey.AsSpan(2));
+        return lockKey;
+    }
+
+    public static byte[] LockPrefix() => "L:"u8.ToArray();
+
+    public static byte[] TxKey(ulong txId)
+    {
+        var key = new byte[2 + U64Width];
+        key[0] = Transaction;
+        key[1] = (byte)':';
+        WriteDigits(key.AsSpan(2), txId);
+        return key;
+    }
+
+    public static byte[] TxPrefix() => "X:"u8.ToArray();
+
+    /// <summary>The prefix of every key of one kind (Inode, Dentry, Orphan ...) of a filesystem: "{kind}:{fsId:10}:".</summary>
+    public static byte[] KindPrefix(byte kind, uint fsId) => Compose(kind, fsId, [], U64Width, true);
 
     public static byte[] FsKey(uint fsId) => Compose(Filesystem, fsId, [], U64Width, false);
 

@@ -19,6 +19,9 @@ namespace CurveFs.Common.Meta;
 [Union(9, typeof(FsByNameQuery))]
 [Union(10, typeof(PartitionsQuery))]
 [Union(11, typeof(DigestQuery))]
+[Union(12, typeof(TxStatusQuery))]
+[Union(13, typeof(DentryQuery))]
+[Union(14, typeof(ScanQuery))]
 public abstract class MetaQuery
 {
     [Key(0)] public uint FsId { get; set; }
@@ -99,6 +102,19 @@ public sealed class PartitionsQuery : MetaQuery;
 [MessagePackObject]
 public sealed class DigestQuery : MetaQuery;
 
+/// <summary>Raw pairs of the copyset's KV in [From, To), at most Limit (fsck reads the whole state page by page).</summary>
+[MessagePackObject]
+public sealed class ScanQuery : MetaQuery
+{
+    [Key(1)] public byte[] From { get; set; } = [];
+    [Key(2)] public byte[] To { get; set; } = [];
+    [Key(3)] public int Limit { get; set; } = 1000;
+}
+
+/// <summary>One raw KV pair.</summary>
+[MessagePackObject]
+public sealed record KvPair([property: Key(0)] byte[] Key, [property: Key(1)] byte[] Value);
+
 /// <summary>A trash entry: its key and record.</summary>
 [MessagePackObject]
 public sealed record TrashEntry([property: Key(0)] byte[] Key, [property: Key(1)] TrashRecord Record);
@@ -121,6 +137,14 @@ public sealed class QueryResult
     [Key(11)] public List<PartitionRecord>? Partitions { get; set; }
     /// <summary>For DigestQuery: number of keys and a hash of every pair.</summary>
     [Key(12)] public string? Digest { get; set; }
+    /// <summary>With EAGAIN: the key the query needed is locked by this transaction.</summary>
+    [Key(13)] public TxLock? LockedBy { get; set; }
+    /// <summary>For TxStatusQuery: the transaction record.</summary>
+    [Key(14)] public TxRecord? Tx { get; set; }
+    /// <summary>For DentryQuery: the entry (child inode and type).</summary>
+    [Key(15)] public DentryValue? Dentry { get; set; }
+    /// <summary>For ScanQuery: the pairs.</summary>
+    [Key(16)] public List<KvPair>? Pairs { get; set; }
 
     [IgnoreMember] public bool Ok => Error == Errno.Ok;
 

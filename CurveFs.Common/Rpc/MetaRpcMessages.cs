@@ -3,14 +3,25 @@ using MessagePack;
 
 namespace CurveFs.Common.Rpc;
 
-/// <summary>The routing part every copyset reply shares, so one client loop handles both kinds.</summary>
-public interface ICopysetReply
+/// <summary>The routing part every copyset reply shares, so one client loop (<see cref="LeaderInvoker"/>) handles both kinds.</summary>
+public interface ICopysetReply : IRoutedReply
 {
     RpcStatus Status { get; }
     /// <summary>With <see cref="RpcStatus.NotLeader"/>: the RPC endpoint ("host:port") of the leader the replica knows, if any.</summary>
-    string? LeaderEndpoint { get; }
+    new string? LeaderEndpoint { get; }
     /// <summary>Why the request was not served (Unavailable, BadRequest, Internal).</summary>
-    string? Message { get; }
+    new string? Message { get; }
+
+    ReplyRouting IRoutedReply.Routing => Status switch
+    {
+        RpcStatus.Ok => ReplyRouting.Answered,
+        RpcStatus.NotLeader => ReplyRouting.NotLeader,
+        RpcStatus.Unavailable or RpcStatus.NoSuchCopyset => ReplyRouting.TryElsewhere,
+        _ => ReplyRouting.Failed,
+    };
+    string? IRoutedReply.LeaderEndpoint => LeaderEndpoint;
+    string? IRoutedReply.Message => Message;
+    string IRoutedReply.StatusName => Status.ToString();
 }
 
 /// <summary>Applies a numbered command in a copyset (see <see cref="CommandEnvelope"/> for deduplication).</summary>

@@ -1,8 +1,7 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
+using CurveFs.Common.Hosting;
 using CurveFs.MetaServer.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 
 namespace CurveFs.MetaServer.Cli;
 
@@ -30,45 +29,9 @@ public static class RunCommand
             Console.Error.WriteLine($"curvefs-metaserver: {e.Message}");
             return ExitCodes.Usage;
         }
-        using var loggers = LoggerFactory.Create(builder =>
-        {
-            builder.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information);
-            builder.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
-                o.ColorBehavior = LoggerColorBehavior.Disabled;
-            });
-            builder.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            builder.AddFilter("Microsoft", LogLevel.Warning);
-            builder.AddFilter("Grpc", LogLevel.Warning);
-            // DotNext logs a stopped peer at Warning on every heartbeat.
-            builder.AddFilter("DotNext", LogLevel.Error);
-        });
-        var logger = loggers.CreateLogger("curvefs-metaserver");
-        using var stop = new CancellationTokenSource();
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-        MetaServerHost host;
-        try
-        {
-            host = MetaServerHost.StartAsync(config, loggers, stop.Token).GetAwaiter().GetResult();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError("cannot start: {Message}", e.Message);
-            Console.Error.WriteLine($"curvefs-metaserver: cannot start: {e.Message}");
-            return 1;
-        }
-        try
-        {
-            stop.Token.WaitHandle.WaitOne();
-            logger.LogInformation("stopping");
-        }
-        finally
-        {
-            host.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
-        return 0;
+        // DotNext logs a stopped peer at Warning on every heartbeat.
+        using var loggers = ServerProcess.CreateLoggers(verbose, builder => builder.AddFilter("DotNext", LogLevel.Error));
+        return ServerProcess.RunUntilStopped("curvefs-metaserver", loggers,
+            async token => await MetaServerHost.StartAsync(config, loggers, token).ConfigureAwait(false));
     }
 }

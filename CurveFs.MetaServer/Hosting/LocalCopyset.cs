@@ -13,6 +13,9 @@ public sealed record LocalCopysetOptions
 {
     /// <summary>Take a snapshot (and start a new log) once the log grows past this many bytes.</summary>
     public long SnapshotThresholdBytes { get; init; } = 64L << 20;
+
+    /// <summary>The copyset's ID (1 in the embedded mode).</summary>
+    public uint CopysetId { get; init; } = 1;
 }
 
 /// <summary>
@@ -94,7 +97,7 @@ public sealed class LocalCopyset : ICopyset, IDisposable
         if (hadOldLog) TakeSnapshot(wait: true);
     }
 
-    public uint CopysetId { get; init; } = 1;
+    public uint CopysetId => _options.CopysetId;
 
     public CopysetStatus Status => new(CopysetId, CopysetRole.Leader, null, 0, (long)_seq, (long)_seq);
 

@@ -1,6 +1,5 @@
 using System.Net;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using CurveFs.Common.Hosting;
 
 namespace CurveFs.MetaServer.Hosting;
 
@@ -20,9 +19,14 @@ public sealed record CopysetConfig(uint CopysetId, List<PeerConfig> Peers);
 ///   "copysets": [ { "copysetId": 1, "peers": [
 ///       { "nodeId": 1, "raftEndpoint": "127.0.0.1:6801", "rpcEndpoint": "127.0.0.1:6701" }, ... ] } ],
 ///   "snapshotEveryEntries": 10000,
-///   "electionTimeoutMs": [ 1000, 2000 ]
+///   "electionTimeoutMs": [ 1000, 2000 ],
+///   "name": "ms1",
+///   "mdsEndpoints": [ "10.0.0.1:6600", "10.0.0.2:6600" ],
+///   "mdsHeartbeatMs": 2000
 /// }
 /// </code>
+/// <c>name</c>, <c>mdsEndpoints</c> and <c>mdsHeartbeatMs</c> are optional: without MDS endpoints the metaserver
+/// does not register anywhere (a cluster without MDS).
 /// </summary>
 public sealed record MetaServerConfig
 {
@@ -33,32 +37,29 @@ public sealed record MetaServerConfig
     public long SnapshotEveryEntries { get; init; } = 10_000;
     public int[] ElectionTimeoutMs { get; init; } = [1000, 2000];
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
+    /// <summary>How the MDS knows this metaserver (unique in the cluster); empty: "metaserver-{nodeId}".</summary>
+    public string Name { get; init; } = "";
 
-    public static MetaServerConfig Load(string path)
-    {
-        MetaServerConfig? config;
-        try
-        {
-            config = JsonSerializer.Deserialize<MetaServerConfig>(File.ReadAllText(path), Json);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"config {path} is not valid JSON: {e.Message}", e);
-        }
-        if (config is null) throw new InvalidDataException($"config {path} is empty");
-        config.Validate(path);
-        return config;
-    }
+    /// <summary>The MDS RPC addresses; when set, the metaserver registers its copysets there and heartbeats.</summary>
+    public List<string> MdsEndpoints { get; init; } = [];
 
-    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    /// <summary>How often the metaserver registers again (its heartbeat to the MDS).</summary>
+    public int MdsHeartbeatMs { get; init; } = 2000;
 
-    private void Validate(string path)
+    /// <summary>The name the MDS knows this metaserver by.</summary>
+    public string EffectiveName => string.IsNullOrEmpty(Name) ? $"metaserver-{NodeId}" : Name;
+
+    /// <summary>The RPC address clients reach this metaserver at: its own entry in the copysets' peer lists
+    /// (what the MDS hands clients), else <see cref="RpcEndpoint"/>.</summary>
+    public string AdvertisedRpcEndpoint =>
+        Copysets.SelectMany(c => c.Peers).FirstOrDefault(p => p.NodeId == NodeId)?.RpcEndpoint ?? RpcEndpoint;
+
+    public static MetaServerConfig Load(string path) => ServerProcess.LoadConfig<MetaServerConfig>(path, c => c.Validate(path));
+
+    public void Save(string path) => ServerProcess.SaveConfig(this, path);
+
+    /// <summary>Throws <see cref="InvalidDataException"/> naming the field and the reason.</summary>
+    public void Validate(string path = "metaserver configuration")
     {
         void Fail(string what) => throw new InvalidDataException($"config {path}: {what}");
         if (NodeId <= 0) Fail("nodeId must be a positive number");
@@ -79,5 +80,20 @@ public sealed record MetaServerConfig
             }
         }
         if (Copysets.Select(c => c.CopysetId).Distinct().Count() != Copysets.Count) Fail("a copyset is listed twice");
+        if (Copysets.Any(c => c.CopysetId == 0)) Fail("copyset IDs start at 1");
+        if (Name.Length > 0 && !System.Text.RegularExpressions.Regex.IsMatch(Name, "^[A-Za-z0-9._-]{1,128}$"))
+            Fail($"name '{Name}' must be 1-128 characters of letters, digits, '.', '_' and '-'");
+        foreach (var endpoint in MdsEndpoints)
+        {
+            try
+            {
+                Common.Rpc.GrpcClient.ToAddress(endpoint, "MDS");
+            }
+            catch (ArgumentException)
+            {
+                Fail($"mdsEndpoints: '{endpoint}' is not HOST:PORT");
+            }
+        }
+        if (MdsHeartbeatMs is < 100 or > 60_000) Fail("mdsHeartbeatMs must be between 100 and 60000");
     }
 }

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace CurveFs.MetaServer.Hosting;
 
 /// <summary>
-/// A running metaserver: one Raft copyset per configured copyset, and the gRPC server that exposes them.
+/// A running metaserver: one Raft copyset per configured copyset, the gRPC server that exposes them, and (with
+/// <see cref="MetaServerConfig.MdsEndpoints"/>) its registration and heartbeat with the MDS.
 /// Usable in-process (tests, benchmarks) as well as from <c>curvefs-metaserver run</c>.
 /// </summary>
 public sealed class MetaServerHost : IAsyncDisposable
@@ -15,15 +16,19 @@ public sealed class MetaServerHost : IAsyncDisposable
     private readonly MetaRpcServer _server;
     private readonly ILogger _logger;
 
-    private MetaServerHost(MetaServerConfig config, List<RaftCopyset> copysets, MetaRpcServer server, ILogger logger)
+    private MetaServerHost(MetaServerConfig config, List<RaftCopyset> copysets, MetaRpcServer server, MdsRegistration? registration, ILogger logger)
     {
         Config = config;
         _copysets = copysets;
         _server = server;
+        Registration = registration;
         _logger = logger;
     }
 
     public MetaServerConfig Config { get; }
+
+    /// <summary>The registration with the MDS, when the configuration names MDS endpoints.</summary>
+    public MdsRegistration? Registration { get; }
     public string RpcEndpoint => _server.Endpoint;
     public IReadOnlyList<RaftCopyset> Copysets => _copysets;
 
@@ -50,7 +55,13 @@ public sealed class MetaServerHost : IAsyncDisposable
             var registry = new CopysetRegistry(copysets);
             var server = await MetaRpcServer.StartAsync(IPEndPoint.Parse(config.RpcEndpoint), (uint)config.NodeId, registry, loggers, cancellationToken).ConfigureAwait(false);
             logger.LogInformation("metaserver {Node} serving {Count} copyset(s) at {Endpoint}", config.NodeId, copysets.Count, server.Endpoint);
-            return new MetaServerHost(config, copysets, server, logger);
+            MdsRegistration? registration = null;
+            if (config.MdsEndpoints.Count > 0)
+            {
+                registration = new MdsRegistration(config, config.AdvertisedRpcEndpoint, loggers.CreateLogger<MdsRegistration>());
+                registration.Start();
+            }
+            return new MetaServerHost(config, copysets, server, registration, logger);
         }
         catch
         {
@@ -61,6 +72,7 @@ public sealed class MetaServerHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Registration is not null) await Registration.DisposeAsync().ConfigureAwait(false);
         await _server.DisposeAsync().ConfigureAwait(false);
         foreach (var copyset in _copysets) await copyset.DisposeAsync().ConfigureAwait(false);
         _logger.LogInformation("metaserver {Node} stopped", Config.NodeId);

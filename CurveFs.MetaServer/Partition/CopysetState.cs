@@ -35,10 +35,19 @@ public sealed class CopysetState
             if (Store.Get(requestKey) is { } stored) return (MetaCodec.Decode<MetaResult>(stored), false);
         }
         var txn = new UndoLogTransaction(Store);
+        // Transaction commands manage locks themselves; every other command must not touch a locked key.
+        IKvTransaction kv = envelope.Command is TxPrepareCommand or TxCommitCommand or TxAbortCommand or TxForgetCommand || !LockCheckingKv.AnyLocks(Store)
+            ? txn
+            : new LockCheckingKv(txn, txn);
         MetaResult result;
         try
         {
-            result = _machine.Apply(txn, envelope.Command);
+            result = _machine.Apply(kv, envelope.Command);
+        }
+        catch (KeyLockedException locked)
+        {
+            txn.Rollback();
+            result = new MetaResult { Error = Common.Fs.Errno.EAGAIN, LockedBy = locked.Lock };
         }
         catch
         {

@@ -15,6 +15,7 @@ public readonly record struct FsUsage(long Inodes, long UsedBytes);
 /// </summary>
 public static class MetaQueries
 {
+    /// <returns>The child, or EXDEV when the dentry exists but the child lives in another copyset (ask there).</returns>
     public static Result<InodeRecord> Lookup(IKvReader kv, uint fs, ulong parent, ReadOnlySpan<byte> name, Caller caller)
     {
         var dir = MetaStore.LoadInode(kv, fs, parent);
@@ -27,7 +28,7 @@ public static class MetaQueries
         if (name.Length == 2 && name[0] == '.' && name[1] == '.')
             return MetaStore.LoadInode(kv, fs, dir.Parents.Count > 0 ? dir.Parents[0] : Limits.RootInode) is { } up ? up : Errno.ENOENT;
         if (MetaStore.LoadDentry(kv, fs, parent, name) is not { } entry) return Errno.ENOENT;
-        return MetaStore.LoadInode(kv, fs, entry.Ino) is { } child ? child : Errno.EIO;
+        return MetaStore.LoadInode(kv, fs, entry.Ino) is { } child ? child : MetaStore.MissingInode(kv, fs, entry.Ino);
     }
 
     public static Result<InodeRecord> GetAttr(IKvReader kv, uint fs, ulong ino) =>

@@ -126,24 +126,73 @@ public sealed partial class MetaStateMachine
             kv.Delete(orphanKey);
             return MetaResult.Success;
         }
+        if (c.ClientId != 0)
+        {
+            // Only when the last client holding it lets go.
+            var holders = OrphanHolders(kv, orphanKey);
+            holders.Remove(c.ClientId);
+            if (holders.Count > 0)
+            {
+                kv.Put(orphanKey, MetaCodec.Encode(holders));
+                return MetaResult.Success;
+            }
+        }
+        DeleteInode(kv, inode);
+        return MetaResult.Success;
+    }
+
+    private static MetaResult HoldOrphan(IKvTransaction kv, HoldOrphanCommand c)
+    {
+        var inode = MetaStore.LoadInode(kv, c.FsId, c.Ino);
+        if (inode is null) return MetaResult.Fail(Errno.ENOENT);
+        if (inode.Nlink > 0 || c.ClientId == 0) return MetaResult.Success;
+        var orphanKey = MetaKeys.OrphanKey(c.FsId, c.Ino);
+        var holders = OrphanHolders(kv, orphanKey);
+        if (!holders.Contains(c.ClientId)) holders.Add(c.ClientId);
+        kv.Put(orphanKey, MetaCodec.Encode(holders));
+        return MetaResult.Success;
+    }
+
+    private static MetaResult ExpireClient(IKvTransaction kv, ExpireClientCommand c)
+    {
+        if (c.ClientId == 0) return MetaResult.Fail(Errno.EINVAL);
+        foreach (var pair in kv.Scan(MetaKeys.RequestKey(c.ClientId, 0), MetaKeys.RequestKey(c.ClientId, ulong.MaxValue))) kv.Delete(pair.Key);
+        foreach (var pair in kv.ScanPrefix(MetaKeys.OrphanPrefix(c.FsId)))
+        {
+            var holders = OrphanHolders(kv, pair.Key);
+            if (!holders.Remove(c.ClientId)) continue;
+            if (holders.Count > 0) kv.Put(pair.Key, MetaCodec.Encode(holders));
+            else if (MetaStore.LoadInode(kv, c.FsId, MetaKeys.LastNumber(pair.Key)) is { Nlink: 0 } inode) DeleteInode(kv, inode);
+            else kv.Delete(pair.Key);
+        }
+        return MetaResult.Success;
+    }
+
+    /// <summary>The clients holding an orphan open (an empty value: none recorded).</summary>
+    private static List<ulong> OrphanHolders(IKvReader kv, byte[] orphanKey) =>
+        kv.Get(orphanKey) is { Length: > 0 } bytes ? MetaCodec.Decode<List<ulong>>(bytes) : [];
+
+    /// <summary>Deletes an inode without links: its slices go to the trash, its xattrs and records away.</summary>
+    private static void DeleteInode(IKvTransaction kv, InodeRecord inode)
+    {
+        var (fs, ino) = (inode.FsId, inode.Ino);
         var slices = new List<SliceRecord>();
-        foreach (var pair in kv.ScanPrefix(MetaKeys.SlicePrefix(fs, c.Ino)))
+        foreach (var pair in kv.ScanPrefix(MetaKeys.SlicePrefix(fs, ino)))
         {
             var slice = MetaCodec.Decode<SliceRecord>(pair.Value);
             if (!slice.IsZero) slices.Add(slice);
             kv.Delete(pair.Key);
         }
-        foreach (var pair in kv.ScanPrefix(MetaKeys.XattrPrefix(fs, c.Ino))) kv.Delete(pair.Key);
-        if (slices.Count > 0) kv.Put(MetaKeys.TrashKey(fs, c.Ino, inode.NextSliceSeq), MetaCodec.Encode(new TrashRecord(c.Ino, slices)));
-        if (MetaStore.PartitionOf(kv, fs, c.Ino) is { } partition)
+        foreach (var pair in kv.ScanPrefix(MetaKeys.XattrPrefix(fs, ino))) kv.Delete(pair.Key);
+        if (slices.Count > 0) kv.Put(MetaKeys.TrashKey(fs, ino, inode.NextSliceSeq), MetaCodec.Encode(new TrashRecord(ino, slices)));
+        if (MetaStore.PartitionOf(kv, fs, ino) is { } partition)
         {
             partition.InodeCount--;
             if (inode.IsRegular) partition.UsedBytes -= (long)inode.Length;
             MetaStore.StorePartition(kv, partition);
         }
-        kv.Delete(MetaKeys.InodeKey(fs, c.Ino));
-        kv.Delete(orphanKey);
-        return MetaResult.Success;
+        kv.Delete(MetaKeys.InodeKey(fs, ino));
+        kv.Delete(MetaKeys.OrphanKey(fs, ino));
     }
 
     private static MetaResult RemoveTrash(IKvTransaction kv, RemoveTrashCommand c)

@@ -19,55 +19,71 @@ public sealed partial class MetaStateMachine
         if (MetaStore.LoadDentry(kv, fs, c.Parent, c.Name) is not null) return MetaResult.Fail(Errno.EEXIST);
         if ((error = Permissions.Check(parent, c.Caller, AccessMask.Write | AccessMask.Execute)) != Errno.Ok) return MetaResult.Fail(error);
 
-        var mode = FileModes.Type(c.Mode) == 0 ? c.Mode | FileModes.Regular : c.Mode;
-        if (!FileModes.IsValidType(mode)) return MetaResult.Fail(Errno.EINVAL);
-        var isDir = FileModes.IsDirectory(mode);
-        byte[]? target = null;
-        if (FileModes.IsSymlink(mode))
-        {
-            target = c.SymlinkTarget ?? [];
-            if (target.Length == 0) return MetaResult.Fail(Errno.ENOENT);
-            if (target.Length > Limits.SymlinkMax) return MetaResult.Fail(Errno.ENAMETOOLONG);
-            mode = FileModes.Symlink | 0x1FF; // symlinks are always 0777
-        }
+        var template = NewInode(parent, c.Caller, c.Mode, c.Rdev, c.SymlinkTarget, c.NowNs, out error);
+        if (error != Errno.Ok) return MetaResult.Fail(error);
+        var isDir = template.IsDirectory;
         if (isDir && parent.Nlink >= Limits.LinkMax) return MetaResult.Fail(Errno.EMLINK);
 
         var allocated = AllocateInode(kv, fs, c.Parent, out var ino);
         if (!allocated.Ok) return allocated;
+        var inode = template;
+        inode.FsId = fs;
+        inode.Ino = ino;
+        MetaStore.StoreInode(kv, inode);
+        MetaStore.StoreDentry(kv, fs, c.Parent, c.Name, inode);
+        if (isDir) parent.Nlink++;
+        TouchDirectory(parent, c.NowNs);
+        MetaStore.StoreInode(kv, parent);
+        return MetaResult.Of(inode);
+    }
 
-        // Ownership as inode_init_owner does it: a setgid directory passes on its group (and, to
-        // subdirectories, the setgid bit); a file may keep setgid only if the creator is in its group.
-        var gid = c.Caller.Gid;
+    /// <summary>
+    /// A new inode as mknod/mkdir/create/symlink make it (without its ID): type and mode checks, and
+    /// ownership as inode_init_owner does it: a setgid directory passes on its group (and, to
+    /// subdirectories, the setgid bit); a file may keep setgid only if the creator is in its group.
+    /// Shared by the single-copyset command and the client planning a cross-copyset create.
+    /// </summary>
+    public static InodeRecord NewInode(InodeRecord parent, Caller caller, uint requestedMode, ulong rdev, byte[]? symlinkTarget, long now, out Errno error)
+    {
+        error = Errno.Ok;
+        var mode = FileModes.Type(requestedMode) == 0 ? requestedMode | FileModes.Regular : requestedMode;
+        if (!FileModes.IsValidType(mode))
+        {
+            error = Errno.EINVAL;
+            return null!;
+        }
+        var isDir = FileModes.IsDirectory(mode);
+        byte[]? target = null;
+        if (FileModes.IsSymlink(mode))
+        {
+            target = symlinkTarget ?? [];
+            if (target.Length == 0) error = Errno.ENOENT;
+            else if (target.Length > Limits.SymlinkMax) error = Errno.ENAMETOOLONG;
+            if (error != Errno.Ok) return null!;
+            mode = FileModes.Symlink | 0x1FF; // symlinks are always 0777
+        }
+        var gid = caller.Gid;
         if ((parent.Mode & FileModes.SetGid) != 0)
         {
             gid = parent.Gid;
             if (isDir) mode |= FileModes.SetGid;
             else if ((mode & (FileModes.SetGid | FileModes.GroupExecute)) == (FileModes.SetGid | FileModes.GroupExecute)
-                     && !c.Caller.IsRoot && !c.Caller.InGroup(parent.Gid))
+                     && !caller.IsRoot && !caller.InGroup(parent.Gid))
                 mode &= ~FileModes.SetGid;
         }
-
-        var now = c.NowNs;
-        var inode = new InodeRecord
+        return new InodeRecord
         {
-            FsId = fs,
-            Ino = ino,
+            FsId = parent.FsId,
             Mode = mode,
-            Uid = c.Caller.Uid,
+            Uid = caller.Uid,
             Gid = gid,
             Nlink = isDir ? 2u : 1u,
             Length = isDir ? Limits.DirectorySize : target is null ? 0 : (ulong)target.Length,
             AtimeNs = now, MtimeNs = now, CtimeNs = now, BtimeNs = now,
-            Rdev = FileModes.Type(mode) is FileModes.CharDevice or FileModes.BlockDevice ? c.Rdev : 0,
+            Rdev = FileModes.Type(mode) is FileModes.CharDevice or FileModes.BlockDevice ? rdev : 0,
             SymlinkTarget = target,
-            Parents = [c.Parent],
+            Parents = [parent.Ino],
         };
-        MetaStore.StoreInode(kv, inode);
-        MetaStore.StoreDentry(kv, fs, c.Parent, c.Name, inode);
-        if (isDir) parent.Nlink++;
-        TouchDirectory(parent, now);
-        MetaStore.StoreInode(kv, parent);
-        return MetaResult.Of(inode);
     }
 
     /// <summary>Takes the next free inode ID, preferring the parent's partition (so most creates stay in
@@ -94,7 +110,7 @@ public sealed partial class MetaStateMachine
     {
         var fs = c.FsId;
         var inode = MetaStore.LoadInode(kv, fs, c.Ino);
-        if (inode is null) return MetaResult.Fail(Errno.ENOENT);
+        if (inode is null) return MetaResult.Fail(MetaStore.PartitionOf(kv, fs, c.Ino) is null ? Errno.EXDEV : Errno.ENOENT);
         var error = LoadDirectory(kv, fs, c.NewParent, out var parent);
         if (error != Errno.Ok) return MetaResult.Fail(error);
         if ((error = Permissions.Check(parent, c.Caller, AccessMask.Execute)) != Errno.Ok) return MetaResult.Fail(error);
@@ -126,7 +142,7 @@ public sealed partial class MetaStateMachine
         if ((error = MetaStore.ValidateName(c.Name)) != Errno.Ok) return MetaResult.Fail(error);
         if (MetaStore.LoadDentry(kv, fs, c.Parent, c.Name) is not { } dentry) return MetaResult.Fail(Errno.ENOENT);
         var victim = MetaStore.LoadInode(kv, fs, dentry.Ino);
-        if (victim is null) return MetaResult.Fail(Errno.EIO);
+        if (victim is null) return MetaResult.Fail(MetaStore.MissingInode(kv, fs, dentry.Ino));
         if ((error = MayDelete(parent, victim, c.Caller, isDirectory: false)) != Errno.Ok) return MetaResult.Fail(error);
 
         MetaStore.DeleteDentry(kv, fs, c.Parent, c.Name);
@@ -147,7 +163,7 @@ public sealed partial class MetaStateMachine
         if ((error = MetaStore.ValidateName(c.Name)) != Errno.Ok) return MetaResult.Fail(error);
         if (MetaStore.LoadDentry(kv, fs, c.Parent, c.Name) is not { } dentry) return MetaResult.Fail(Errno.ENOENT);
         var victim = MetaStore.LoadInode(kv, fs, dentry.Ino);
-        if (victim is null) return MetaResult.Fail(Errno.EIO);
+        if (victim is null) return MetaResult.Fail(MetaStore.MissingInode(kv, fs, dentry.Ino));
         if ((error = MayDelete(parent, victim, c.Caller, isDirectory: true)) != Errno.Ok) return MetaResult.Fail(error);
         if (MetaStore.HasEntries(kv, fs, victim.Ino)) return MetaResult.Fail(Errno.ENOTEMPTY);
 

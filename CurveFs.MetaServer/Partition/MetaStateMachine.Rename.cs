@@ -37,9 +37,9 @@ public sealed partial class MetaStateMachine
         if (exchange && dstEntry is null) return MetaResult.Fail(Errno.ENOENT);
 
         var src = MetaStore.LoadInode(kv, fs, srcEntry.Ino);
-        if (src is null) return MetaResult.Fail(Errno.EIO);
+        if (src is null) return MetaResult.Fail(MetaStore.MissingInode(kv, fs, srcEntry.Ino));
         InodeRecord? dst = null;
-        if (dstEntry is { } d && (dst = MetaStore.LoadInode(kv, fs, d.Ino)) is null) return MetaResult.Fail(Errno.EIO);
+        if (dstEntry is { } d && (dst = MetaStore.LoadInode(kv, fs, d.Ino)) is null) return MetaResult.Fail(MetaStore.MissingInode(kv, fs, d.Ino));
 
         // Source must not be an ancestor of the target; target must not be an ancestor of the source.
         if (src.IsDirectory && IsAncestorOrSelf(kv, fs, src.Ino, c.NewParent)) return MetaResult.Fail(Errno.EINVAL);

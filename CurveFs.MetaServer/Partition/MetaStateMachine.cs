@@ -32,6 +32,12 @@ public sealed partial class MetaStateMachine
         PurgeInodeCommand c => PurgeInode(kv, c),
         RemoveTrashCommand c => RemoveTrash(kv, c),
         AllocateChunkIdsCommand c => AllocateChunkIds(kv, c),
+        TxPrepareCommand c => TxPrepare(kv, c),
+        TxCommitCommand c => TxCommit(kv, c),
+        TxAbortCommand c => TxAbort(kv, c),
+        TxForgetCommand c => TxForget(kv, c),
+        HoldOrphanCommand c => HoldOrphan(kv, c),
+        ExpireClientCommand c => ExpireClient(kv, c),
         _ => MetaResult.Fail(Errno.ENOSYS),
     };
 

@@ -48,6 +48,10 @@ public static class MetaStore
         return null;
     }
 
+    /// <summary>Why an inode a dentry names is not here: EXDEV when its partition lives in another copyset
+    /// (the operation needs a cross-copyset transaction), EIO when it should be here and is not (damage).</summary>
+    public static Errno MissingInode(IKvReader kv, uint fs, ulong ino) => PartitionOf(kv, fs, ino) is null ? Errno.EXDEV : Errno.EIO;
+
     /// <summary>All slices of one chunk, oldest first.</summary>
     public static List<SequencedSlice> LoadChunkSlices(IKvReader kv, uint fs, ulong ino, ulong chunkIndex)
     {

@@ -10,11 +10,39 @@ public static class QueryExecutor
 {
     public static QueryResult Run(IKvReader kv, MetaQuery query)
     {
+        if (query is TxStatusQuery status)
+            return kv.Get(MetaKeys.TxKey(status.TxId)) is { } record ? new QueryResult { Tx = MetaCodec.Decode<TxRecord>(record) } : QueryResult.Fail(Errno.ENOENT);
+        if (query is ScanQuery scan)
+            return new QueryResult { Pairs = kv.Scan(scan.From, scan.To, Math.Clamp(scan.Limit, 1, 10_000)).Select(p => new KvPair(p.Key, p.Value)).ToList() };
+        if (query is DigestQuery || !LockCheckingKv.AnyLocks(kv)) return RunUnlocked(kv, query);
+        try
+        {
+            return RunUnlocked(new LockCheckingKv(kv), query);
+        }
+        catch (KeyLockedException locked)
+        {
+            return new QueryResult { Error = Errno.EAGAIN, LockedBy = locked.Lock };
+        }
+    }
+
+    private static QueryResult RunUnlocked(IKvReader kv, MetaQuery query)
+    {
         var fs = query.FsId;
         switch (query)
         {
             case LookupQuery q:
-                return Of(MetaQueries.Lookup(kv, fs, q.Parent, q.Name, q.Caller));
+                var found = MetaQueries.Lookup(kv, fs, q.Parent, q.Name, q.Caller);
+                // The child lives in another copyset: hand back the dentry, the client asks there.
+                if (found.Error == Errno.EXDEV) return new QueryResult { Error = Errno.EXDEV, Dentry = MetaStore.LoadDentry(kv, fs, q.Parent, q.Name) };
+                return Of(found);
+            case DentryQuery q:
+                var dir = MetaStore.LoadInode(kv, fs, q.Parent);
+                if (dir is null) return QueryResult.Fail(Errno.ENOENT);
+                if (!dir.IsDirectory) return QueryResult.Fail(Errno.ENOTDIR);
+                var access = Permissions.Check(dir, q.Caller, AccessMask.Execute);
+                if (access != Errno.Ok) return QueryResult.Fail(access);
+                if (q.Name.Length > Limits.NameMax) return QueryResult.Fail(Errno.ENAMETOOLONG);
+                return MetaStore.LoadDentry(kv, fs, q.Parent, q.Name) is { } dentry ? new QueryResult { Dentry = dentry } : QueryResult.Fail(Errno.ENOENT);
             case GetAttrQuery q:
                 return Of(MetaQueries.GetAttr(kv, fs, q.Ino));
             case ReadDirQuery q:

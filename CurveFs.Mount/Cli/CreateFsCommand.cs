@@ -8,21 +8,68 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CurveFs.Mount.Cli;
 
-/// <summary><c>curvefs create-fs NAME --metaservers ADDRS</c>: creates a filesystem in a metaserver
-/// cluster (its record, root directory and first partition live in copyset 1 until the MDS exists).</summary>
+/// <summary>
+/// <c>curvefs create-fs NAME --mds ADDRS --s3-endpoint URL --bucket B ...</c>: creates a filesystem in the MDS
+/// after checking that its bucket takes writes (<see cref="MdsFsCommands"/>); or, for a metaserver cluster
+/// without an MDS, <c>curvefs create-fs NAME --metaservers ADDRS</c>: its record, root directory and first
+/// partition in copyset 1. Also <c>list-fs</c> and <c>delete-fs</c> (MDS only).
+/// </summary>
 public static class CreateFsCommand
 {
     public static Command Build()
     {
         var name = new Argument<string>("NAME") { Description = "The new filesystem's name." };
-        var metaServers = new Option<string>("--metaservers") { Description = "The cluster's RPC addresses, comma separated.", Required = true, HelpName = "ADDRS" };
+        var mds = new Option<string?>("--mds") { Description = "The MDS RPC addresses, comma separated.", HelpName = "ADDRS" };
+        var metaServers = new Option<string?>("--metaservers") { Description = "A metaserver cluster without MDS: its RPC addresses, comma separated.", HelpName = "ADDRS" };
+        var s3Endpoint = new Option<string?>("--s3-endpoint") { Description = "With --mds: the S3 endpoint URL for the filesystem's data.", HelpName = "URL" };
+        var bucket = new Option<string?>("--bucket") { Description = "With --mds: the S3 bucket (it must exist)." };
+        var accessKey = new Option<string?>("--access-key") { Description = "S3 access key (default: $AWS_ACCESS_KEY_ID)." };
+        var secretKey = new Option<string?>("--secret-key") { Description = "S3 secret key (default: $AWS_SECRET_ACCESS_KEY)." };
+        var region = new Option<string>("--region") { Description = "S3 region.", DefaultValueFactory = _ => "us-east-1" };
+        var keyPrefix = new Option<string>("--key-prefix") { Description = "Prefix of every object key in the bucket.", DefaultValueFactory = _ => "" };
         var chunkSize = new Option<string>("--chunk-size") { Description = "Chunk size.", DefaultValueFactory = _ => "64M" };
         var blockSize = new Option<string>("--block-size") { Description = "Block size.", DefaultValueFactory = _ => "4M" };
-        var command = new Command("create-fs", "Create a filesystem in a metaserver cluster.") { name, metaServers, chunkSize, blockSize };
-        command.SetAction(result => Run(result.GetValue(name)!, result.GetValue(metaServers)!, result.GetValue(chunkSize)!, result.GetValue(blockSize)!));
+        var capacity = new Option<string?>("--capacity") { Description = "Capacity statfs reports (default 1P)." };
+        var command = new Command("create-fs", "Create a filesystem: in the MDS (--mds), or in a metaserver cluster without MDS (--metaservers).")
+        {
+            name, mds, metaServers, s3Endpoint, bucket, accessKey, secretKey, region, keyPrefix, chunkSize, blockSize, capacity,
+        };
+        command.SetAction(result =>
+        {
+            var mdsValue = result.GetValue(mds);
+            var metaValue = result.GetValue(metaServers);
+            if ((mdsValue is null) == (metaValue is null))
+            {
+                Console.Error.WriteLine("curvefs create-fs: give either --mds ADDRS (with --s3-endpoint and --bucket) or --metaservers ADDRS");
+                return 64;
+            }
+            if (mdsValue is not null)
+                return MdsFsCommands.CreateFs(new MdsCreateFsRequest(result.GetValue(name)!, mdsValue, result.GetValue(s3Endpoint), result.GetValue(bucket),
+                    result.GetValue(accessKey), result.GetValue(secretKey), result.GetValue(region)!, result.GetValue(keyPrefix)!,
+                    result.GetValue(chunkSize)!, result.GetValue(blockSize)!, result.GetValue(capacity)), Console.Out, Console.Error);
+            return Run(result.GetValue(name)!, metaValue!, result.GetValue(chunkSize)!, result.GetValue(blockSize)!);
+        });
         return command;
     }
 
+    public static Command BuildList()
+    {
+        var mds = new Option<string>("--mds") { Description = "The MDS RPC addresses, comma separated.", Required = true, HelpName = "ADDRS" };
+        var command = new Command("list-fs", "List the filesystems the MDS knows.") { mds };
+        command.SetAction(result => MdsFsCommands.ListFs(result.GetValue(mds)!, Console.Out, Console.Error));
+        return command;
+    }
+
+    public static Command BuildDelete()
+    {
+        var name = new Argument<string>("NAME") { Description = "The filesystem to delete." };
+        var mds = new Option<string>("--mds") { Description = "The MDS RPC addresses, comma separated.", Required = true, HelpName = "ADDRS" };
+        var command = new Command("delete-fs", "Delete a filesystem's record from the MDS (it must not be mounted).") { name, mds };
+        command.SetAction(result => MdsFsCommands.DeleteFs(result.GetValue(name)!, result.GetValue(mds)!, Console.Out, Console.Error));
+        return command;
+    }
+
+    /// <summary>create-fs for a metaserver cluster without MDS (the playground uses it).</summary>
     public static int Run(string name, string metaServers, string chunkText, string blockText)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Contains(',') || name.Contains('/') || name.Length > 128)
@@ -46,7 +93,7 @@ public static class CreateFsCommand
             return result switch
             {
                 Errno.Ok => Ok($"created filesystem {name} (chunk {chunk} bytes, block {block} bytes)"),
-                Errno.EEXIST => Fail($"a filesystem with another name already exists in this cluster (one filesystem per cluster until the MDS exists)", 1),
+                Errno.EEXIST => Fail($"a filesystem with another name already exists in this cluster (one filesystem per cluster without an MDS)", 1),
                 Errno.EIO => Fail($"no metaserver of {metaServers} answered: check the addresses and that the cluster has a leader (curvefs playground status DIR)", 1),
                 _ => Fail($"creating filesystem {name} failed: {result}", 1),
             };

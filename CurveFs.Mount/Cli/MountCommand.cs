@@ -18,8 +18,9 @@ public static class MountCommand
         var mountPoint = new Argument<string>("MOUNTPOINT") { Description = "An existing empty directory to mount on." };
         var local = new Option<string?>("--local") { Description = "Run everything in this process, keeping metadata and data in DATA_DIR (created if missing).", HelpName = "DATA_DIR" };
         var metaServers = new Option<string?>("--metaservers") { Description = "Use a metaserver cluster: its RPC addresses, comma separated (HOST:PORT,...).", HelpName = "ADDRS" };
-        var fs = new Option<string?>("--fs") { Description = "With --metaservers: the name of the filesystem to mount." };
-        var storage = new Option<string?>("--storage") { Description = "With --metaservers: where file data lives: local:/path or s3://bucket?endpoint=URL.", HelpName = "LOCATION" };
+        var mds = new Option<string?>("--mds") { Description = "Use a full cluster: its MDS addresses, comma separated (HOST:PORT,...); the MDS knows the metaservers and the data store.", HelpName = "ADDRS" };
+        var fs = new Option<string?>("--fs") { Description = "With --mds or --metaservers: the name of the filesystem to mount." };
+        var storage = new Option<string?>("--storage") { Description = "Where file data lives: local:/path or s3://bucket?endpoint=URL (required with --metaservers; overrides the MDS's setting with --mds).", HelpName = "LOCATION" };
         var fuseOptions = new Option<string[]>("-o") { Description = "FUSE mount options, comma separated (allow_other, default_permissions, ro, fsname=...).", AllowMultipleArgumentsPerToken = false };
         var background = new Option<bool>("--background", "-d") { Description = "Mount, then return and keep serving in the background (log in DATA_DIR/curvefs.log)." };
         var name = new Option<string>("--name") { Description = "Filesystem name (new data directories only).", DefaultValueFactory = _ => "curvefs" };
@@ -35,13 +36,14 @@ public static class MountCommand
 
         var command = new Command("mount", "Mount a CurveFs filesystem.")
         {
-            mountPoint, local, metaServers, fs, storage, fuseOptions, background, name, chunkSize, blockSize, cacheSize, bufferSize, entryTimeout, attrTimeout, threads, logFile, verbose,
+            mountPoint, local, mds, metaServers, fs, storage, fuseOptions, background, name, chunkSize, blockSize, cacheSize, bufferSize, entryTimeout, attrTimeout, threads, logFile, verbose,
         };
         command.SetAction(result =>
         {
             var request = new MountRequest(
                 MountPoint: result.GetValue(mountPoint)!,
                 DataDir: result.GetValue(local),
+                Mds: result.GetValue(mds),
                 MetaServers: result.GetValue(metaServers),
                 FsName: result.GetValue(fs),
                 Storage: result.GetValue(storage),
@@ -65,6 +67,6 @@ public static class MountCommand
 
 /// <summary>The parsed mount command line.</summary>
 public sealed record MountRequest(
-    string MountPoint, string? DataDir, string? MetaServers, string? FsName, string? Storage, List<string> FuseOptions, bool Background, string Name,
+    string MountPoint, string? DataDir, string? Mds, string? MetaServers, string? FsName, string? Storage, List<string> FuseOptions, bool Background, string Name,
     string ChunkSize, string BlockSize, string CacheSize, string BufferSize,
     double EntryTimeout, double AttrTimeout, int Threads, string? LogFile, bool Verbose);

@@ -17,8 +17,10 @@ public static class MountRunner
 
     public static int Run(MountRequest request)
     {
-        if ((request.DataDir is null) == (request.MetaServers is null))
-            return Fail("give either --local DATA_DIR (embedded) or --metaservers ADDRS --fs NAME --storage LOCATION (cluster)", ExitUsage);
+        if (new[] { request.DataDir, request.MetaServers, request.Mds }.Count(s => s is not null) != 1)
+            return Fail("give one of --local DATA_DIR (embedded), --mds ADDRS --fs NAME (cluster), or --metaservers ADDRS --fs NAME --storage LOCATION (metaservers without an MDS)", ExitUsage);
+        if (request.Mds is not null && request.FsName is null)
+            return Fail("--mds needs --fs NAME (curvefs list-fs --mds ADDRS lists them)", ExitUsage);
         if (request.MetaServers is not null && (request.FsName is null || request.Storage is null))
             return Fail("--metaservers needs --fs NAME and --storage LOCATION (local:/path or s3://bucket?endpoint=URL)", ExitUsage);
         if (!TryBuildOptions(request, out var embedded, out var data, out var vfs, out var error)) return Fail(error, ExitUsage);
@@ -46,6 +48,7 @@ public static class MountRunner
         if (request.Background)
         {
             var logDirectory = request.DataDir is not null ? Path.GetFullPath(request.DataDir) : Path.GetDirectoryName(mountPoint)!;
+            if (request.DataDir is null && request.LogFile is null) request = request with { LogFile = Path.Combine(logDirectory, $"curvefs-{Path.GetFileName(mountPoint)}.log") };
             return Daemonizer.StartInBackground(request, mountPoint, logDirectory);
         }
 
@@ -59,6 +62,11 @@ public static class MountRunner
             {
                 var fs = EmbeddedFilesystem.OpenAsync(embedded, loggers).GetAwaiter().GetResult();
                 (client, owner) = (fs.Client, fs);
+            }
+            else if (request.Mds is not null)
+            {
+                var mounted = MdsMount.OpenAsync(request.Mds, request.FsName!, storage, mountPoint, data, vfs, loggers).GetAwaiter().GetResult();
+                (client, owner) = (mounted.Client, mounted);
             }
             else
             {

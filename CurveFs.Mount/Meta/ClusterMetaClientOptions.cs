@@ -1,3 +1,5 @@
+using CurveFs.Common.Rpc;
+
 namespace CurveFs.Mount.Meta;
 
 /// <summary>How a <see cref="ClusterMetaClient"/> reaches the metaservers and how long it keeps trying.</summary>
@@ -23,6 +25,16 @@ public sealed record ClusterMetaClientOptions
 
     /// <summary>Inode IDs per partition this client creates (the first one, and new ones when all are full).</summary>
     public ulong PartitionSize { get; init; } = EmbeddedMetaClient.DefaultPartitionSize;
+
+    /// <summary>The endpoints and timing as the shared retry loop takes them.</summary>
+    public RetryOptions ToRetryOptions() => new()
+    {
+        Endpoints = Endpoints,
+        CallTimeout = CallTimeout,
+        RetryBudget = RetryBudget,
+        InitialBackoff = InitialBackoff,
+        MaxBackoff = MaxBackoff,
+    };
 
     /// <summary>Throws when a setting cannot work, with a message saying which and why.</summary>
     public void Validate()

@@ -19,6 +19,8 @@ public sealed class EmbeddedMetaClient(ICopyset copyset, FsInfo fs, ulong partit
 
     public FsInfo Fs => fs;
 
+    public ulong ClientId => 0;
+
     /// <summary>Creates the root directory and the first partition of a new filesystem (no-op when they exist).</summary>
     public async ValueTask<Errno> InitializeAsync(uint rootUid, uint rootGid, uint rootMode)
     {

@@ -16,6 +16,9 @@ public interface IMetaClient : IAsyncDisposable
 {
     FsInfo Fs { get; }
 
+    /// <summary>This client's ID in numbered requests and orphan holds (0: the embedded mode, the only client).</summary>
+    ulong ClientId { get; }
+
     /// <summary>Applies a change. The client fills in FsId; Caller and NowNs come from the caller.
     /// When the filesystem needs a new partition, the client gets one and retries.</summary>
     ValueTask<MetaResult> ExecuteAsync(MetaCommand command, CancellationToken cancellationToken = default);

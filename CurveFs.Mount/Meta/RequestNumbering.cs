@@ -14,18 +14,33 @@ internal sealed class RequestNumbering
     private readonly Lock _lock = new();
     private ulong _last;
 
-    public RequestNumbering(ulong clientId = 0) => ClientId = clientId != 0 ? clientId : NewClientId();
+    private ulong _clientId;
 
-    public ulong ClientId { get; }
+    public RequestNumbering(ulong clientId = 0) => _clientId = clientId != 0 ? clientId : NewClientId();
+
+    public ulong ClientId
+    {
+        get
+        {
+            lock (_lock) return _clientId;
+        }
+    }
+
+    /// <summary>Numbers requests under another client ID from now on (a new session); numbers keep increasing.</summary>
+    public void ChangeClientId(ulong clientId)
+    {
+        if (clientId == 0) throw new ArgumentOutOfRangeException(nameof(clientId));
+        lock (_lock) _clientId = clientId;
+    }
 
     /// <summary>Takes the next number; it stays in flight (holding AckedBelow back) until <see cref="End"/>.</summary>
-    public (ulong Seq, ulong AckedBelow) Begin()
+    public (ulong ClientId, ulong Seq, ulong AckedBelow) Begin()
     {
         lock (_lock)
         {
             var seq = ++_last;
             _inFlight.Add(seq);
-            return (seq, _inFlight.Min);
+            return (_clientId, seq, _inFlight.Min);
         }
     }
 

@@ -1,3 +1,4 @@
+using CurveFs.Common.Rpc;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -127,7 +128,7 @@ public static class Playground
                     var status = rpc.StatusAsync(endpoint).GetAwaiter().GetResult();
                     if (status.Copysets.Any(c => c.Role == CopysetRole.Leader)) { problem = ""; return true; }
                 }
-                catch (MetaRpcException)
+                catch (RpcCallException)
                 {
                     // not listening yet
                 }
@@ -182,7 +183,7 @@ public static class Playground
                     var status = rpc.StatusAsync(process.Address).GetAwaiter().GetResult();
                     role = status.Copysets.Count == 0 ? "idle" : string.Join('/', status.Copysets.Select(c => c.Role.ToString().ToLowerInvariant()).Distinct());
                 }
-                catch (MetaRpcException)
+                catch (RpcCallException)
                 {
                     role = "unreachable";
                 }

@@ -77,12 +77,18 @@ public sealed partial class CurveVfs(IMetaClient meta, DataClient data, VfsOptio
         if (unlinked is null || unlinked.Nlink > 0) return;
         data.Invalidate(unlinked.Ino);
         if (_open.MarkUnlinked(unlinked.Ino)) await PurgeAsync(unlinked.Ino).ConfigureAwait(false);
+        else if (meta.ClientId != 0)
+        {
+            // Still open here: tell the metaservers, so no other client's purge or our session's expiry loses it early.
+            var held = await meta.ExecuteAsync(new HoldOrphanCommand { Ino = unlinked.Ino, ClientId = meta.ClientId, NowNs = Clock.NowNs() }).ConfigureAwait(false);
+            if (!held.Ok) logger.LogWarning("recording the hold on unlinked inode {Ino} failed: {Errno}", unlinked.Ino, held.Error);
+        }
     }
 
     private async ValueTask PurgeAsync(ulong ino)
     {
         data.Discard(ino);
-        var result = await meta.ExecuteAsync(new PurgeInodeCommand { Ino = ino, NowNs = Clock.NowNs() }).ConfigureAwait(false);
+        var result = await meta.ExecuteAsync(new PurgeInodeCommand { Ino = ino, ClientId = meta.ClientId, NowNs = Clock.NowNs() }).ConfigureAwait(false);
         if (!result.Ok) logger.LogWarning("purging deleted inode {Ino} failed ({Errno}); it stays an orphan until the next mount", ino, result.Error);
     }
 

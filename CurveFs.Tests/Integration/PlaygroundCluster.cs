@@ -1,3 +1,4 @@
+using CurveFs.Common.Rpc;
 using System.Diagnostics;
 using CurveFs.Mount.Meta;
 using CurveFs.Mount.Playground;
@@ -95,7 +96,7 @@ public sealed class PlaygroundCluster : IDisposable
                     var reply = rpc.StatusAsync(node.Address, includeDigests: true).GetAwaiter().GetResult();
                     if (reply.Digests is { } d && d.TryGetValue(1, out var digest)) digests[node.NodeId] = digest;
                 }
-                catch (MetaRpcException)
+                catch (RpcCallException)
                 {
                 }
             }

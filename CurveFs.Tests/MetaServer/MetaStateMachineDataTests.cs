@@ -85,3 +85,43 @@ public class MetaStateMachineDataTests
         Assert.Equal(Errno.EINVAL, h.Apply(new FallocateCommand { Ino = f.Ino, Mode = FallocateCommand.PunchHole, Offset = 0, Length = 1 }).Error);
     }
 }
+
+public class OrphanHolderTests
+{
+    private const ulong Root = Limits.RootInode;
+
+    [Fact]
+    public void Orphan_HeldByTwoClients_IsPurgedWhenTheLastLetsGo()
+    {
+        var h = new MetaHarness();
+        var f = h.Create(Root, "f").Inode!;
+        h.Unlink(Root, "f");
+        Assert.True(h.Apply(new HoldOrphanCommand { Ino = f.Ino, ClientId = 7 }).Ok);
+        Assert.True(h.Apply(new HoldOrphanCommand { Ino = f.Ino, ClientId = 8 }).Ok);
+        Assert.True(h.Apply(new PurgeInodeCommand { Ino = f.Ino, ClientId = 7 }).Ok);
+        Assert.True(MetaQueries.GetAttr(h.State.Store, MetaHarness.Fs, f.Ino).Ok); // client 8 still reads it
+        Assert.True(h.Apply(new PurgeInodeCommand { Ino = f.Ino, ClientId = 8 }).Ok);
+        Assert.Equal(Errno.ENOENT, MetaQueries.GetAttr(h.State.Store, MetaHarness.Fs, f.Ino).Error);
+        Assert.Empty(MetaQueries.Orphans(h.State.Store, MetaHarness.Fs));
+    }
+
+    [Fact]
+    public void ExpiredClient_LosesItsHoldsAndStoredAnswers()
+    {
+        var h = new MetaHarness();
+        var f = h.Create(Root, "f").Inode!;
+        var g = h.Create(Root, "g").Inode!;
+        h.Unlink(Root, "f");
+        h.Unlink(Root, "g");
+        h.Apply(new HoldOrphanCommand { Ino = f.Ino, ClientId = 7 });
+        h.Apply(new HoldOrphanCommand { Ino = g.Ino, ClientId = 7 });
+        h.Apply(new HoldOrphanCommand { Ino = g.Ino, ClientId = 9 });
+        h.State.Apply(new CommandEnvelope { ClientId = 7, Seq = 1, Command = new CreateNodeCommand { FsId = MetaHarness.Fs, Parent = Root, Name = "x"u8.ToArray(), Mode = FileModes.Regular | 0x1A4 } });
+        Assert.NotNull(h.State.Store.Get(MetaKeys.RequestKey(7, 1)));
+        Assert.True(h.Apply(new ExpireClientCommand { ClientId = 7 }).Ok);
+        Assert.Null(h.State.Store.Get(MetaKeys.RequestKey(7, 1)));
+        Assert.Equal(Errno.ENOENT, MetaQueries.GetAttr(h.State.Store, MetaHarness.Fs, f.Ino).Error); // only 7 held it
+        Assert.True(MetaQueries.GetAttr(h.State.Store, MetaHarness.Fs, g.Ino).Ok); // 9 still holds it
+        Assert.Equal([g.Ino], MetaQueries.Orphans(h.State.Store, MetaHarness.Fs));
+    }
+}

@@ -88,25 +88,25 @@ public sealed class MetaRpcServerTests
     }
 
     [Fact]
-    public async Task Call_ToAClosedPort_ThrowsMetaRpcException()
+    public async Task Call_ToAClosedPort_ThrowsRpcCallException()
     {
         using var rpc = new MetaRpcClient(TimeSpan.FromSeconds(2));
         var endpoint = RpcTestHost.ClosedEndpoint();
-        var e = await Assert.ThrowsAsync<MetaRpcException>(() => rpc.StatusAsync(endpoint));
+        var e = await Assert.ThrowsAsync<RpcCallException>(() => rpc.StatusAsync(endpoint));
         Assert.Equal(StatusCode.Unavailable, e.StatusCode);
         Assert.Contains(endpoint, e.Message);
         Assert.Contains("refused", e.Message);
     }
 
     [Fact]
-    public async Task Call_PastItsDeadline_ThrowsMetaRpcException()
+    public async Task Call_PastItsDeadline_ThrowsRpcCallException()
     {
         await using var host = await RpcTestHost.StartAsync();
         host.Served.SlowReplyDelay = TimeSpan.FromMilliseconds(500);
         host.Served.SlowReplies(1);
         using var rpc = new MetaRpcClient(TimeSpan.FromMilliseconds(150));
         var request = new ExecuteRequest { CopysetId = 1, Envelope = CommandEnvelope.Unnumbered(new AllocateChunkIdsCommand { Count = 1 }) };
-        var e = await Assert.ThrowsAsync<MetaRpcException>(() => rpc.ExecuteAsync(host.Endpoint, request));
+        var e = await Assert.ThrowsAsync<RpcCallException>(() => rpc.ExecuteAsync(host.Endpoint, request));
         Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
         Assert.Contains("150 ms", e.Message);
     }
