@@ -12,6 +12,7 @@ public sealed class CommitOnlyMetaClient(FsInfo fs) : IMetaClient
     private long _commits;
 
     public FsInfo Fs { get; } = fs;
+    public ulong ClientId => 0;
     public long Commits => Interlocked.Read(ref _commits);
 
     public ValueTask<MetaResult> ExecuteAsync(MetaCommand command, CancellationToken cancellationToken = default)
