@@ -30,7 +30,7 @@ public class WriteBufferBenchmarks
     public void Setup()
     {
         var fs = new FsInfo(1, "bench", FsInfo.DefaultChunkSize, FsInfo.DefaultBlockSize, FsInfo.DefaultCapacity);
-        var options = new DataClientOptions { FileBufferBytes = 64L << 20, TotalBufferBytes = 256L << 20 };
+        var options = new DataClientOptions { WriteBudgetBytes = 256L << 20 };
         _client = new DataClient(new CommitOnlyMetaClient(fs), new DiscardingObjectStore(), new ChunkIdPool(new CountingChunkIdSource()), options, NullLogger.Instance);
         _data = new byte[WriteSize];
         new Random(3).NextBytes(_data);
