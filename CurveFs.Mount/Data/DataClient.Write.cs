@@ -63,6 +63,7 @@ public sealed partial class DataClient
                     grown += added;
                     remaining = remaining[taken..];
                     position += (ulong)taken;
+                    buffer.StreamEnd = position;
                 }
                 buffer.DirtyBytes += grown;
                 buffer.PendingEnd = Math.Max(buffer.PendingEnd, (ulong)offset + (ulong)data.Length);
@@ -89,7 +90,10 @@ public sealed partial class DataClient
                 return last.Write(pos, data);
         }
         var maxLength = (int)Math.Min(Fs.BlockSize, Fs.ChunkSize - pos);
-        var slice = new DirtySlice(chunkIndex, pos, Math.Max(data.Length, 128 << 10), maxLength);
+        // A slice that continues a sequential stream will fill: take the whole block at once instead of
+        // growing by doubling (each step a copy and a pooled array left behind). Small files start small.
+        var streaming = chunkIndex * Fs.ChunkSize + pos == buffer.StreamEnd && buffer.StreamEnd > 0;
+        var slice = new DirtySlice(chunkIndex, pos, streaming ? maxLength : Math.Max(data.Length, 128 << 10), maxLength);
         buffer.Dirty.Add(slice);
         return slice.Write(pos, data);
     }

@@ -21,6 +21,8 @@ internal sealed class InodeWriteBuffer(ulong ino)
     public ulong PendingEnd { get; set; }
     /// <summary>Bumped every time a commit lands, so a reader can tell its view of committed data went stale.</summary>
     public long CommitVersion { get; set; }
+    /// <summary>Where the newest write ended: a write starting there continues a sequential stream.</summary>
+    public ulong StreamEnd { get; set; }
     /// <summary>When the newest buffered write happened: the commit stamps it as the file's mtime.</summary>
     public long LastWriteNs { get; set; }
     /// <summary>The inode is gone: nothing more is committed and buffers go back as soon as nobody uses them.</summary>
