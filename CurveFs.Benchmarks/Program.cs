@@ -1,1 +1,1 @@
-return CurveFs.Benchmarks.BenchCli.Run(args);
+return CurveFs.Benchmarks.Cli.BenchCli.Run(args);

@@ -27,7 +27,7 @@ public static class MountCommand
         var chunkSize = new Option<string>("--chunk-size") { Description = "Chunk size (new data directories only).", DefaultValueFactory = _ => "64M" };
         var blockSize = new Option<string>("--block-size") { Description = "Block size (new data directories only).", DefaultValueFactory = _ => "4M" };
         var cacheSize = new Option<string>("--cache-size") { Description = "Memory for cached data blocks.", DefaultValueFactory = _ => "128M" };
-        var bufferSize = new Option<string>("--buffer-size") { Description = "Memory for buffered writes of all files together.", DefaultValueFactory = _ => "256M" };
+        var bufferSize = new Option<string>("--buffer-size") { Description = "Memory budget for written data of all files together, buffered or being uploaded; writers wait while it is used.", DefaultValueFactory = _ => "256M" };
         var entryTimeout = new Option<double>("--entry-timeout") { Description = "Seconds the kernel may cache names.", DefaultValueFactory = _ => 1.0 };
         var attrTimeout = new Option<double>("--attr-timeout") { Description = "Seconds the kernel may cache attributes.", DefaultValueFactory = _ => 1.0 };
         var threads = new Option<int>("--threads") { Description = "FUSE worker threads.", DefaultValueFactory = _ => FuseSession.DefaultMaxThreads };

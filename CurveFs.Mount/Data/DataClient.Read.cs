@@ -36,7 +36,7 @@ public sealed partial class DataClient
             {
                 // A flush committed while we read: what we read may miss its slices, and its buffers are gone. Read again.
                 if (buffer.CommitVersion != version && attempt < 100) continue;
-                Overlay(buffer.InFlight, offset, target.Span);
+                foreach (var piece in buffer.Pieces) Overlay(piece.Slices, offset, target.Span);
                 Overlay(buffer.Dirty, offset, target.Span);
             }
             return count;

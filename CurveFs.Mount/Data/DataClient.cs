@@ -19,12 +19,16 @@ public sealed partial class DataClient(
     private readonly SliceCache _slices = new();
     private readonly BlockCache _blocks = new(options.BlockCacheBytes);
     private readonly SemaphoreSlim _requests = new(options.MaxConcurrentRequests);
-    private long _bufferedTotal;
+    private readonly WriteBudget _budget = new(options.WriteBudgetBytes);
+    /// <summary>Bytes in dirty slices (still taking writes) and in sealed pieces (uploading or waiting to
+    /// commit), across all files; together with writes being copied in they are what the budget holds.</summary>
+    private long _dirtyTotal;
+    private long _sealedTotal;
 
     private FsInfo Fs => meta.Fs;
 
-    /// <summary>Bytes buffered and not yet committed, across all files.</summary>
-    public long BufferedBytes => Interlocked.Read(ref _bufferedTotal);
+    /// <summary>Bytes written and not yet committed, across all files (at most the write budget).</summary>
+    public long BufferedBytes => _budget.Held;
 
     /// <summary>The end of the furthest uncommitted write of an inode, 0 when nothing is pending.</summary>
     public ulong PendingEnd(ulong ino)
@@ -67,15 +71,37 @@ public sealed partial class DataClient(
         return result;
     }
 
-    /// <summary>Discards what is buffered for an inode that no longer exists.</summary>
+    /// <summary>Discards what is buffered for an inode that no longer exists. Uploads in flight finish
+    /// first and then give their buffers back.</summary>
     public void Discard(ulong ino)
     {
         if (!_buffers.TryRemove(ino, out var buffer)) return;
+        var backoffs = new List<CancellationTokenSource>();
         lock (buffer.Lock)
         {
+            buffer.Discarded = true;
             foreach (var slice in buffer.Dirty) slice.Release();
-            Interlocked.Add(ref _bufferedTotal, -buffer.Dirty.Sum(s => (long)s.Length));
+            Interlocked.Add(ref _dirtyTotal, -buffer.DirtyBytes);
+            _budget.Release(buffer.DirtyBytes);
             buffer.Dirty.Clear();
+            buffer.DirtyBytes = 0;
+            foreach (var piece in buffer.Pieces)
+            {
+                if (piece.State == PieceState.Uploaded) ReleasePiece(piece);
+                else if (piece.State == PieceState.Failed && piece.Backoff is { } backoff) backoffs.Add(backoff);
+                // Uploading: the upload loop releases it when the attempt ends.
+            }
+        }
+        foreach (var backoff in backoffs)
+        {
+            try
+            {
+                backoff.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The retry started meanwhile; it sees Discarded when it ends.
+            }
         }
         _slices.Remove(ino);
     }

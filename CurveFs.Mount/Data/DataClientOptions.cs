@@ -3,12 +3,14 @@ namespace CurveFs.Mount.Data;
 /// <summary>Buffering and caching limits of the data path.</summary>
 public sealed record DataClientOptions
 {
-    /// <summary>A file's buffered writes are uploaded once they reach this many bytes.</summary>
-    public long FileBufferBytes { get; init; } = 32L << 20;
-    /// <summary>All buffered writes of the mount together; a write that finds the total above it flushes its file first.</summary>
-    public long TotalBufferBytes { get; init; } = 256L << 20;
+    /// <summary>The memory budget for written data of all files together, buffered or being uploaded;
+    /// writers wait while it is used. Full blocks upload in the background as soon as they fill.</summary>
+    public long WriteBudgetBytes { get; init; } = 256L << 20;
     /// <summary>Memory for cached blocks.</summary>
     public long BlockCacheBytes { get; init; } = 128L << 20;
     /// <summary>Object-store requests in flight at once.</summary>
     public int MaxConcurrentRequests { get; init; } = 16;
+    /// <summary>The first wait before a failed background upload is tried again; it doubles up to <see cref="UploadRetryMaxDelay"/>.</summary>
+    public TimeSpan UploadRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+    public TimeSpan UploadRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -158,7 +158,7 @@ public static class MountRunner
         if (request.EntryTimeout < 0 || request.AttrTimeout < 0) { error = "timeouts cannot be negative"; return false; }
         if (request.Threads is < 1 or > 1024) { error = "--threads must be between 1 and 1024"; return false; }
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Contains(',') || request.Name.Contains('/')) { error = $"invalid --name '{request.Name}'"; return false; }
-        data = new DataClientOptions { BlockCacheBytes = cache, TotalBufferBytes = buffer, FileBufferBytes = Math.Min(buffer, 32L << 20) };
+        data = new DataClientOptions { BlockCacheBytes = cache, WriteBudgetBytes = buffer };
         vfs = new VfsOptions
         {
             EntryTimeoutSeconds = request.EntryTimeout,
