@@ -11,4 +11,10 @@ public sealed record DataClientOptions
     public long BlockCacheBytes { get; init; } = 128L << 20;
     /// <summary>Object-store requests in flight at once.</summary>
     public int MaxConcurrentRequests { get; init; } = 16;
+
+    // Reading (see docs/caching.md).
+
+    /// <summary>The largest read-ahead window of a sequential reader (it starts at one block and doubles);
+    /// capped at half of <see cref="BlockCacheBytes"/>. 0 turns read-ahead off.</summary>
+    public long ReadAheadMaxBytes { get; init; } = 64L << 20;
 }

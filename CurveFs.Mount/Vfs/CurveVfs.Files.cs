@@ -37,7 +37,7 @@ public sealed partial class CurveVfs
         if (_open.Get(handle) is not { } open || (open.Flags & OpenFlags.AccessModeMask) == OpenFlags.WriteOnly) return Errno.EBADF;
         var attr = await meta.GetAttrAsync(ino).ConfigureAwait(false);
         if (!attr.Ok) return attr.Error;
-        return await data.ReadAsync(ino, offset, destination, attr.Value.Length).ConfigureAwait(false);
+        return await data.ReadAsync(ino, offset, destination, attr.Value.Length, open.ReadPattern).ConfigureAwait(false);
     }
 
     public async ValueTask<Result<int>> WriteAsync(RequestContext ctx, ulong ino, ulong handle, long offset, ReadOnlyMemory<byte> bytes)
