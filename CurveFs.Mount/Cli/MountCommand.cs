@@ -21,7 +21,7 @@ public static class MountCommand
         var mds = new Option<string?>("--mds") { Description = "Use a full cluster: its MDS addresses, comma separated (HOST:PORT,...); the MDS knows the metaservers and the data store.", HelpName = "ADDRS" };
         var fs = new Option<string?>("--fs") { Description = "With --mds or --metaservers: the name of the filesystem to mount." };
         var storage = new Option<string?>("--storage") { Description = "Where file data lives: local:/path or s3://bucket?endpoint=URL (required with --metaservers; overrides the MDS's setting with --mds).", HelpName = "LOCATION" };
-        var fuseOptions = new Option<string[]>("-o") { Description = "FUSE mount options, comma separated (allow_other, default_permissions, ro, fsname=...).", AllowMultipleArgumentsPerToken = false };
+        var fuseOptions = new Option<string[]>("-o") { Description = "FUSE mount options, comma separated (allow_other, default_permissions, ro, fsname=..., entry_timeout=SECONDS, attr_timeout=SECONDS).", AllowMultipleArgumentsPerToken = false };
         var background = new Option<bool>("--background", "-d") { Description = "Mount, then return and keep serving in the background (log in DATA_DIR/curvefs.log)." };
         var name = new Option<string>("--name") { Description = "Filesystem name (new data directories only).", DefaultValueFactory = _ => "curvefs" };
         var chunkSize = new Option<string>("--chunk-size") { Description = "Chunk size (new data directories only).", DefaultValueFactory = _ => "64M" };

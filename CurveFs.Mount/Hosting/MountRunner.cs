@@ -23,6 +23,7 @@ public static class MountRunner
             return Fail("--mds needs --fs NAME (curvefs list-fs --mds ADDRS lists them)", ExitUsage);
         if (request.MetaServers is not null && (request.FsName is null || request.Storage is null))
             return Fail("--metaservers needs --fs NAME and --storage LOCATION (local:/path or s3://bucket?endpoint=URL)", ExitUsage);
+        if (!TryTakeCacheTimeouts(ref request, out var timeoutError)) return Fail(timeoutError, ExitUsage);
         if (!TryBuildOptions(request, out var embedded, out var data, out var vfs, out var error)) return Fail(error, ExitUsage);
         ObjectStoreLocation? storage = null;
         if (request.Storage is not null)
@@ -134,6 +135,34 @@ public static class MountRunner
             list.Add(option);
         }
         return list;
+    }
+
+    /// <summary>-o entry_timeout=S and -o attr_timeout=S (the spelling other FUSE filesystems use) set the
+    /// same values as --entry-timeout/--attr-timeout. libfuse's low-level session does not know them,
+    /// so they are taken out of the list it gets.</summary>
+    private static bool TryTakeCacheTimeouts(ref MountRequest request, out string error)
+    {
+        error = "";
+        var rest = new List<string>();
+        var (entry, attr) = (request.EntryTimeout, request.AttrTimeout);
+        foreach (var option in request.FuseOptions)
+        {
+            var parts = option.Split('=', 2);
+            if (parts[0] is not ("entry_timeout" or "attr_timeout"))
+            {
+                rest.Add(option);
+                continue;
+            }
+            if (parts.Length != 2 || !double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds < 0)
+            {
+                error = $"invalid -o {option}: give seconds, e.g. -o {parts[0]}=1.5";
+                return false;
+            }
+            if (parts[0] == "entry_timeout") entry = seconds;
+            else attr = seconds;
+        }
+        request = request with { FuseOptions = rest, EntryTimeout = entry, AttrTimeout = attr };
+        return true;
     }
 
     private static bool TryBuildOptions(MountRequest request, out EmbeddedOptions? embedded, out DataClientOptions data, out VfsOptions vfs, out string error)

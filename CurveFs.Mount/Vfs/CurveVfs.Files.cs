@@ -15,9 +15,11 @@ public sealed partial class CurveVfs
         if (ReadOnly && (OpenFlags.Writable(flags) || (flags & OpenFlags.Truncate) != 0)) return Errno.EROFS;
         var error = Permissions.CheckOpen(inode, CallerOf(ctx), flags);
         if (error != Errno.Ok) return error;
-        // Close-to-open: what another client committed before this open must be visible now.
+        // Close-to-open: what another client committed before this open must be visible now, both in
+        // our slice cache and in the kernel's page cache (kept only if the file is unchanged).
         if (!data.HasPendingWrites(ino)) data.Invalidate(ino);
-        return new OpenReply(_open.Open(ino, flags, isDirectory: false));
+        var keepCache = _pageCache.OpenMayKeepCache(ino, inode.MtimeNs, inode.Length);
+        return new OpenReply(_open.Open(ino, flags, isDirectory: false), KeepCache: keepCache);
     }
 
     public async ValueTask<Result<(EntryReply Entry, OpenReply Open)>> CreateAsync(RequestContext ctx, ulong parent, ReadOnlyMemory<byte> name, uint mode, int flags)

@@ -202,4 +202,24 @@ public sealed class ReadPathTests
         Assert.True(result.Ok, result.Error.ToString());
         Assert.Equal(size, result.Value.Attr.Size);
     }
+
+    [Fact]
+    public async Task Open_KeepsThePageCacheOnlyWhileTheFileIsUnchanged()
+    {
+        await using var h = new DataPathHarness();
+        var ino = await DataPathHarness.CreateFileAsync(h.Vfs, "keep", RandomNumberGenerator.GetBytes(1000));
+        var other = h.NewClient();
+        async Task<bool> OpenKeeps()
+        {
+            var open = await h.Vfs.OpenAsync(RequestContext.Root, ino, OpenFlags.ReadOnly);
+            Assert.Equal(Errno.Ok, await h.Vfs.ReleaseAsync(ino, open.Value.Handle));
+            return open.Value.KeepCache;
+        }
+        Assert.False(await OpenKeeps()); // nothing known about the pages yet
+        Assert.True(await OpenKeeps());
+        await DataPathHarness.WriteAsync(other.Vfs, ino, await h.OpenAsync(other.Vfs, ino, OpenFlags.WriteOnly), 0, [1, 2, 3]);
+        await other.Data.FlushAsync(ino);
+        Assert.False(await OpenKeeps()); // another client changed it
+        Assert.True(await OpenKeeps());
+    }
 }
