@@ -9,6 +9,7 @@ namespace CurveFs.Mount.Data;
 public sealed partial class DataClient
 {
     private readonly Dictionary<string, TaskCompletionSource<Result<byte[]>>> _fetching = new(StringComparer.Ordinal);
+    private volatile bool _readAheadStopped;
 
     /// <summary>Object GETs this client has issued (tests and diagnostics).</summary>
     public long BlockFetches => Interlocked.Read(ref _blockFetches);
@@ -84,11 +85,18 @@ public sealed partial class DataClient
         }
     }
 
-    /// <summary>Waits for every block fetch in flight (read-ahead included), so nothing touches the store after shutdown.</summary>
-    public async Task DrainFetchesAsync()
+    /// <summary>Waits for every block fetch in flight at the time of the call (read-ahead included).</summary>
+    public async Task WaitForFetchesAsync()
     {
         Task[] running;
         lock (_fetching) running = _fetching.Values.Select(f => (Task)f.Task).ToArray();
         await Task.WhenAll(running).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops read-ahead and waits for the fetches in flight, so nothing touches the store after shutdown.</summary>
+    public Task StopReadAheadAsync()
+    {
+        _readAheadStopped = true;
+        return WaitForFetchesAsync();
     }
 }

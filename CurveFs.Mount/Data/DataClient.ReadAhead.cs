@@ -16,7 +16,7 @@ public sealed partial class DataClient
         var (start, end) = pattern.OnRead(offset, count, Fs.BlockSize, MaxReadAhead);
         // Only committed data is read ahead: buffered writes are in memory already.
         end = Math.Min(end, (long)committedLength);
-        if (start >= end) return;
+        if (start >= end || _readAheadStopped) return;
         _ = ReadAheadAsync(ino, start, (int)(end - start));
     }
 

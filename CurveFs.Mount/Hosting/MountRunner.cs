@@ -174,6 +174,7 @@ public static class MountRunner
         if (!SizeParser.TryParse(request.ChunkSize, out var chunk) || chunk > uint.MaxValue) { error = $"invalid --chunk-size '{request.ChunkSize}'"; return false; }
         if (!SizeParser.TryParse(request.BlockSize, out var block) || block > uint.MaxValue) { error = $"invalid --block-size '{request.BlockSize}'"; return false; }
         if (!SizeParser.TryParse(request.CacheSize, out var cache)) { error = $"invalid --cache-size '{request.CacheSize}'"; return false; }
+        if (!SizeParser.TryParse(request.ReadAhead, out var readAhead)) { error = $"invalid --read-ahead '{request.ReadAhead}'"; return false; }
         if (!SizeParser.TryParse(request.BufferSize, out var buffer) || buffer < (1 << 20)) { error = $"invalid --buffer-size '{request.BufferSize}' (at least 1M)"; return false; }
         try
         {
@@ -187,7 +188,7 @@ public static class MountRunner
         if (request.EntryTimeout < 0 || request.AttrTimeout < 0) { error = "timeouts cannot be negative"; return false; }
         if (request.Threads is < 1 or > 1024) { error = "--threads must be between 1 and 1024"; return false; }
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Contains(',') || request.Name.Contains('/')) { error = $"invalid --name '{request.Name}'"; return false; }
-        data = new DataClientOptions { BlockCacheBytes = cache, TotalBufferBytes = buffer, FileBufferBytes = Math.Min(buffer, 32L << 20) };
+        data = new DataClientOptions { BlockCacheBytes = cache, TotalBufferBytes = buffer, FileBufferBytes = Math.Min(buffer, 32L << 20), ReadAheadMaxBytes = readAhead };
         vfs = new VfsOptions
         {
             EntryTimeoutSeconds = request.EntryTimeout,

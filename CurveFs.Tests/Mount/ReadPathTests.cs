@@ -22,12 +22,12 @@ public sealed class ReadPathTests
 
         // Four 16 KiB reads: all inside block 0.
         var head = await DataPathHarness.ReadAsync(h.Vfs, ino, handle, 0, Block, step: 16 << 10);
-        await h.Data.DrainFetchesAsync();
+        await h.Data.WaitForFetchesAsync();
         Assert.Equal(content[..Block], head);
         Assert.True(h.Store.Gets >= 2, $"a sequential reader of block 0 should have block 1 read ahead; GETs: {h.Store.Gets}");
 
         var rest = await DataPathHarness.ReadAsync(h.Vfs, ino, handle, Block, content.Length - Block, step: 16 << 10);
-        await h.Data.DrainFetchesAsync();
+        await h.Data.WaitForFetchesAsync();
         Assert.Equal(content[Block..], rest);
         Assert.Equal(32, h.Store.Gets); // every block once: read-ahead and reads never fetch a block twice
         Assert.All(h.Store.KeysRead, key => Assert.Equal(1, h.Store.GetsOf(key)));
@@ -48,7 +48,7 @@ public sealed class ReadPathTests
             var got = await DataPathHarness.ReadAsync(h.Vfs, ino, handle, (long)b * Block + 100, 4096);
             Assert.Equal(content.AsSpan(b * Block + 100, 4096).ToArray(), got);
         }
-        await h.Data.DrainFetchesAsync();
+        await h.Data.WaitForFetchesAsync();
         Assert.Equal(blocks.Length, h.Store.Gets);
     }
 
@@ -125,7 +125,7 @@ public sealed class ReadPathTests
             Assert.Equal(content.AsSpan(offset, 32 << 10).ToArray(), got);
             Assert.True(h.Data.CachedBytes <= budget, $"{h.Data.CachedBytes} cached, budget {budget}");
         }
-        await h.Data.DrainFetchesAsync();
+        await h.Data.WaitForFetchesAsync();
         Assert.True(h.Data.CachedBytes <= budget);
         Assert.True(h.Data.CachedBytes > 0);
     }
