@@ -21,12 +21,13 @@ public static class MountCommand
         var mds = new Option<string?>("--mds") { Description = "Use a full cluster: its MDS addresses, comma separated (HOST:PORT,...); the MDS knows the metaservers and the data store.", HelpName = "ADDRS" };
         var fs = new Option<string?>("--fs") { Description = "With --mds or --metaservers: the name of the filesystem to mount." };
         var storage = new Option<string?>("--storage") { Description = "Where file data lives: local:/path or s3://bucket?endpoint=URL (required with --metaservers; overrides the MDS's setting with --mds).", HelpName = "LOCATION" };
-        var fuseOptions = new Option<string[]>("-o") { Description = "FUSE mount options, comma separated (allow_other, default_permissions, ro, fsname=...).", AllowMultipleArgumentsPerToken = false };
+        var fuseOptions = new Option<string[]>("-o") { Description = "FUSE mount options, comma separated (allow_other, default_permissions, ro, fsname=..., entry_timeout=SECONDS, attr_timeout=SECONDS).", AllowMultipleArgumentsPerToken = false };
         var background = new Option<bool>("--background", "-d") { Description = "Mount, then return and keep serving in the background (log in DATA_DIR/curvefs.log)." };
         var name = new Option<string>("--name") { Description = "Filesystem name (new data directories only).", DefaultValueFactory = _ => "curvefs" };
         var chunkSize = new Option<string>("--chunk-size") { Description = "Chunk size (new data directories only).", DefaultValueFactory = _ => "64M" };
         var blockSize = new Option<string>("--block-size") { Description = "Block size (new data directories only).", DefaultValueFactory = _ => "4M" };
         var cacheSize = new Option<string>("--cache-size") { Description = "Memory for cached data blocks.", DefaultValueFactory = _ => "128M" };
+        var readAhead = new Option<string>("--read-ahead") { Description = "Largest read-ahead window of a sequential reader (at most half of --cache-size; 0 turns it off).", DefaultValueFactory = _ => "64M" };
         var bufferSize = new Option<string>("--buffer-size") { Description = "Memory budget for written data of all files together, buffered or being uploaded; writers wait while it is used.", DefaultValueFactory = _ => "256M" };
         var entryTimeout = new Option<double>("--entry-timeout") { Description = "Seconds the kernel may cache names.", DefaultValueFactory = _ => 1.0 };
         var attrTimeout = new Option<double>("--attr-timeout") { Description = "Seconds the kernel may cache attributes.", DefaultValueFactory = _ => 1.0 };
@@ -36,7 +37,7 @@ public static class MountCommand
 
         var command = new Command("mount", "Mount a CurveFs filesystem.")
         {
-            mountPoint, local, mds, metaServers, fs, storage, fuseOptions, background, name, chunkSize, blockSize, cacheSize, bufferSize, entryTimeout, attrTimeout, threads, logFile, verbose,
+            mountPoint, local, mds, metaServers, fs, storage, fuseOptions, background, name, chunkSize, blockSize, cacheSize, readAhead, bufferSize, entryTimeout, attrTimeout, threads, logFile, verbose,
         };
         command.SetAction(result =>
         {
@@ -54,6 +55,7 @@ public static class MountCommand
                 BlockSize: result.GetValue(blockSize)!,
                 CacheSize: result.GetValue(cacheSize)!,
                 BufferSize: result.GetValue(bufferSize)!,
+                ReadAhead: result.GetValue(readAhead)!,
                 EntryTimeout: result.GetValue(entryTimeout),
                 AttrTimeout: result.GetValue(attrTimeout),
                 Threads: result.GetValue(threads),
@@ -68,5 +70,5 @@ public static class MountCommand
 /// <summary>The parsed mount command line.</summary>
 public sealed record MountRequest(
     string MountPoint, string? DataDir, string? Mds, string? MetaServers, string? FsName, string? Storage, List<string> FuseOptions, bool Background, string Name,
-    string ChunkSize, string BlockSize, string CacheSize, string BufferSize,
+    string ChunkSize, string BlockSize, string CacheSize, string BufferSize, string ReadAhead,
     double EntryTimeout, double AttrTimeout, int Threads, string? LogFile, bool Verbose);

@@ -1,16 +1,17 @@
 using CurveFs.Common.Fs;
 using CurveFs.Common.Meta;
-using CurveFs.Mount.ObjectStore;
 using Microsoft.Extensions.Logging;
 
 namespace CurveFs.Mount.Data;
 
 // The read path: committed slices (newest wins) from the object store, then buffered writes on top.
+// See docs/data-layout.md (reading) and docs/caching.md.
 public sealed partial class DataClient
 {
     /// <summary>Reads file bytes at offset into destination; returns how many (short at end of file).</summary>
     /// <param name="committedLength">the file length the metadata service knows; buffered writes may extend it.</param>
-    public async ValueTask<Result<int>> ReadAsync(ulong ino, long offset, Memory<byte> destination, ulong committedLength)
+    /// <param name="pattern">the open file's access pattern: sequential readers get read-ahead (null: none).</param>
+    public async ValueTask<Result<int>> ReadAsync(ulong ino, long offset, Memory<byte> destination, ulong committedLength, ReadPattern? pattern = null)
     {
         if (offset < 0) return Errno.EINVAL;
         _buffers.TryGetValue(ino, out var buffer);
@@ -29,6 +30,7 @@ public sealed partial class DataClient
             if ((ulong)offset >= length) return 0;
             var count = (int)Math.Min((ulong)destination.Length, length - (ulong)offset);
             var target = destination[..count];
+            if (attempt == 0 && pattern is not null) ReadAhead(ino, pattern, offset, count, committedLength);
             var error = await ReadCommittedAsync(ino, offset, target).ConfigureAwait(false);
             if (error != Errno.Ok) return error;
             if (buffer is null) return count;
@@ -61,28 +63,80 @@ public sealed partial class DataClient
 
     private async ValueTask<Errno> ReadCommittedAsync(ulong ino, long offset, Memory<byte> target)
     {
+        var pieces = new List<BlockPiece>();
+        var planned = await PlanAsync(ino, offset, target.Length, pieces).ConfigureAwait(false);
+        if (planned != Errno.Ok) return planned;
+        // Every fetch starts before the first is awaited, so a read spanning several blocks downloads them in parallel.
+        var blocks = new Task<Result<byte[]>>?[pieces.Count];
+        for (var i = 0; i < pieces.Count; i++)
+        {
+            var piece = pieces[i];
+            if (piece.Key is null) target.Span.Slice(piece.TargetOffset, piece.Length).Clear();
+            else blocks[i] = GetBlockAsync(piece.Key, piece.BlockLength);
+        }
+        for (var i = 0; i < pieces.Count; i++)
+        {
+            if (blocks[i] is not { } pending) continue;
+            var block = await pending.ConfigureAwait(false);
+            if (!block.Ok) return block.Error;
+            var piece = pieces[i];
+            if (block.Value.Length < piece.InBlock + piece.Length)
+            {
+                logger.LogError("object {Key} is {Length} bytes, shorter than its slice says ({Expected})", piece.Key, block.Value.Length, piece.InBlock + piece.Length);
+                return Errno.EIO;
+            }
+            block.Value.AsSpan(piece.InBlock, piece.Length).CopyTo(target.Span[piece.TargetOffset..]);
+        }
+        return Errno.Ok;
+    }
+
+    /// <summary>Bytes [TargetOffset, TargetOffset + Length) of a read: bytes [InBlock, InBlock + Length) of the block
+    /// object Key (BlockLength bytes long), or a hole when Key is null.</summary>
+    private readonly record struct BlockPiece(int TargetOffset, int Length, string? Key, int BlockLength, int InBlock);
+
+    /// <summary>Resolves file bytes [offset, offset + length) into pieces of blocks and holes, in file order:
+    /// for every byte the newest committed slice, then the block of that slice's data holding it.</summary>
+    private async ValueTask<Errno> PlanAsync(ulong ino, long offset, int length, List<BlockPiece> pieces)
+    {
         var chunkSize = (long)Fs.ChunkSize;
+        var blockSize = (long)Fs.BlockSize;
         var done = 0;
-        while (done < target.Length)
+        while (done < length)
         {
             var position = offset + done;
             var chunkIndex = (ulong)(position / chunkSize);
             var pos = (uint)(position % chunkSize);
-            var take = (int)Math.Min(target.Length - done, chunkSize - pos);
+            var take = (int)Math.Min(length - done, chunkSize - pos);
             var slices = await GetSlicesAsync(ino, chunkIndex).ConfigureAwait(false);
             if (!slices.Ok) return slices.Error;
             foreach (var segment in SliceMap.Resolve(slices.Value, pos, pos + (uint)take))
             {
-                var piece = target.Slice(done + (int)(segment.Start - pos), (int)(segment.End - segment.Start));
+                var at = done + (int)(segment.Start - pos);
+                var remaining = (int)(segment.End - segment.Start);
                 if (segment.IsHole)
                 {
-                    piece.Span.Clear();
+                    pieces.Add(new BlockPiece(at, remaining, null, 0, 0));
                     continue;
                 }
                 var slice = segment.Slice!;
                 var dataOffset = (long)slice.DataOffset + (segment.Start - slice.Pos);
-                var error = await ReadSliceDataAsync(ino, slice, dataOffset, piece).ConfigureAwait(false);
-                if (error != Errno.Ok) return error;
+                while (remaining > 0)
+                {
+                    var blockIndex = dataOffset / blockSize;
+                    var inBlock = (int)(dataOffset % blockSize);
+                    var blockLength = (int)Math.Min(blockSize, (long)slice.DataSize - blockIndex * blockSize);
+                    var part = Math.Min(remaining, blockLength - inBlock);
+                    if (part <= 0)
+                    {
+                        logger.LogError("slice of chunk ID {ChunkId} (inode {Ino}) points past its data ({DataSize} bytes)", slice.ChunkId, ino, slice.DataSize);
+                        return Errno.EIO;
+                    }
+                    var key = ObjectKeyLayout.BlockKey(Fs.FsId, ino, slice.ChunkId, blockIndex, slice.Compaction);
+                    pieces.Add(new BlockPiece(at, part, key, blockLength, inBlock));
+                    at += part;
+                    dataOffset += part;
+                    remaining -= part;
+                }
             }
             done += take;
         }
@@ -97,67 +151,5 @@ public sealed partial class DataClient
         var list = fetched.Value.Select(s => s.Slice).ToList();
         _slices.Store(ino, chunkIndex, generation, list);
         return list;
-    }
-
-    /// <summary>Reads bytes [dataOffset, dataOffset + target.Length) of the data stored under a slice's chunk ID.</summary>
-    private async ValueTask<Errno> ReadSliceDataAsync(ulong ino, SliceRecord slice, long dataOffset, Memory<byte> target)
-    {
-        var blockSize = (long)Fs.BlockSize;
-        var done = 0;
-        while (done < target.Length)
-        {
-            var at = dataOffset + done;
-            var blockIndex = at / blockSize;
-            var inBlock = (int)(at % blockSize);
-            var key = ObjectKeyLayout.BlockKey(Fs.FsId, ino, slice.ChunkId, blockIndex, slice.Compaction);
-            var blockLength = (int)Math.Min(blockSize, slice.DataSize - blockIndex * blockSize);
-            var block = _blocks.TryGet(key);
-            if (block is null)
-            {
-                var fetched = await FetchBlockAsync(key, blockLength).ConfigureAwait(false);
-                if (!fetched.Ok) return fetched.Error;
-                block = fetched.Value;
-                _blocks.Add(key, block);
-            }
-            var take = Math.Min(target.Length - done, block.Length - inBlock);
-            if (take <= 0)
-            {
-                logger.LogError("object {Key} is {Length} bytes, shorter than its slice says ({Expected})", key, block.Length, blockLength);
-                return Errno.EIO;
-            }
-            block.AsSpan(inBlock, take).CopyTo(target.Span[done..]);
-            done += take;
-        }
-        return Errno.Ok;
-    }
-
-    private async ValueTask<Result<byte[]>> FetchBlockAsync(string key, int length)
-    {
-        var data = new byte[length];
-        await _requests.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            var read = await store.GetAsync(key, 0, data).ConfigureAwait(false);
-            if (read != length)
-            {
-                logger.LogError("object {Key} returned {Read} bytes, expected {Length}", key, read, length);
-                return Errno.EIO;
-            }
-            return data;
-        }
-        catch (ObjectNotFoundException)
-        {
-            logger.LogError("object {Key} is missing from {Store}: data of this file is lost or was deleted too early", key, store.Description);
-            return Errno.EIO;
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "reading object {Key} from {Store} failed: {Message}", key, store.Description, e.Message);
-            return Errno.EIO;
-        }
-        finally
-        {
-            _requests.Release();
-        }
     }
 }

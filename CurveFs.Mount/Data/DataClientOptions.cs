@@ -13,4 +13,10 @@ public sealed record DataClientOptions
     /// <summary>The first wait before a failed background upload is tried again; it doubles up to <see cref="UploadRetryMaxDelay"/>.</summary>
     public TimeSpan UploadRetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
     public TimeSpan UploadRetryMaxDelay { get; init; } = TimeSpan.FromSeconds(10);
+
+    // Reading (see docs/caching.md).
+
+    /// <summary>The largest read-ahead window of a sequential reader (it starts at one block and doubles);
+    /// capped at half of <see cref="BlockCacheBytes"/>. 0 turns read-ahead off.</summary>
+    public long ReadAheadMaxBytes { get; init; } = 64L << 20;
 }

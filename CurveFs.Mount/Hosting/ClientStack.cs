@@ -56,6 +56,7 @@ public sealed class ClientStack : IAsyncDisposable
     {
         var flushed = await Data.FlushAllAsync().ConfigureAwait(false);
         if (flushed != Errno.Ok) _logger.LogError("buffered writes could not be flushed at shutdown: {Errno}", flushed);
+        await Data.StopReadAheadAsync().ConfigureAwait(false);
         await _trash.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
         await Meta.DisposeAsync().ConfigureAwait(false);

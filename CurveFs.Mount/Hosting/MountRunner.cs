@@ -23,6 +23,7 @@ public static class MountRunner
             return Fail("--mds needs --fs NAME (curvefs list-fs --mds ADDRS lists them)", ExitUsage);
         if (request.MetaServers is not null && (request.FsName is null || request.Storage is null))
             return Fail("--metaservers needs --fs NAME and --storage LOCATION (local:/path or s3://bucket?endpoint=URL)", ExitUsage);
+        if (!TryTakeCacheTimeouts(ref request, out var timeoutError)) return Fail(timeoutError, ExitUsage);
         if (!TryBuildOptions(request, out var embedded, out var data, out var vfs, out var error)) return Fail(error, ExitUsage);
         ObjectStoreLocation? storage = null;
         if (request.Storage is not null)
@@ -136,6 +137,34 @@ public static class MountRunner
         return list;
     }
 
+    /// <summary>-o entry_timeout=S and -o attr_timeout=S (the spelling other FUSE filesystems use) set the
+    /// same values as --entry-timeout/--attr-timeout. libfuse's low-level session does not know them,
+    /// so they are taken out of the list it gets.</summary>
+    private static bool TryTakeCacheTimeouts(ref MountRequest request, out string error)
+    {
+        error = "";
+        var rest = new List<string>();
+        var (entry, attr) = (request.EntryTimeout, request.AttrTimeout);
+        foreach (var option in request.FuseOptions)
+        {
+            var parts = option.Split('=', 2);
+            if (parts[0] is not ("entry_timeout" or "attr_timeout"))
+            {
+                rest.Add(option);
+                continue;
+            }
+            if (parts.Length != 2 || !double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds < 0)
+            {
+                error = $"invalid -o {option}: give seconds, e.g. -o {parts[0]}=1.5";
+                return false;
+            }
+            if (parts[0] == "entry_timeout") entry = seconds;
+            else attr = seconds;
+        }
+        request = request with { FuseOptions = rest, EntryTimeout = entry, AttrTimeout = attr };
+        return true;
+    }
+
     private static bool TryBuildOptions(MountRequest request, out EmbeddedOptions? embedded, out DataClientOptions data, out VfsOptions vfs, out string error)
     {
         embedded = null;
@@ -145,6 +174,7 @@ public static class MountRunner
         if (!SizeParser.TryParse(request.ChunkSize, out var chunk) || chunk > uint.MaxValue) { error = $"invalid --chunk-size '{request.ChunkSize}'"; return false; }
         if (!SizeParser.TryParse(request.BlockSize, out var block) || block > uint.MaxValue) { error = $"invalid --block-size '{request.BlockSize}'"; return false; }
         if (!SizeParser.TryParse(request.CacheSize, out var cache)) { error = $"invalid --cache-size '{request.CacheSize}'"; return false; }
+        if (!SizeParser.TryParse(request.ReadAhead, out var readAhead)) { error = $"invalid --read-ahead '{request.ReadAhead}'"; return false; }
         if (!SizeParser.TryParse(request.BufferSize, out var buffer) || buffer < (1 << 20)) { error = $"invalid --buffer-size '{request.BufferSize}' (at least 1M)"; return false; }
         try
         {
@@ -158,7 +188,7 @@ public static class MountRunner
         if (request.EntryTimeout < 0 || request.AttrTimeout < 0) { error = "timeouts cannot be negative"; return false; }
         if (request.Threads is < 1 or > 1024) { error = "--threads must be between 1 and 1024"; return false; }
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Contains(',') || request.Name.Contains('/')) { error = $"invalid --name '{request.Name}'"; return false; }
-        data = new DataClientOptions { BlockCacheBytes = cache, WriteBudgetBytes = buffer };
+        data = new DataClientOptions { BlockCacheBytes = cache, WriteBudgetBytes = buffer, ReadAheadMaxBytes = readAhead };
         vfs = new VfsOptions
         {
             EntryTimeoutSeconds = request.EntryTimeout,

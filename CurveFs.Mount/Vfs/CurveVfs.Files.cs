@@ -15,9 +15,11 @@ public sealed partial class CurveVfs
         if (ReadOnly && (OpenFlags.Writable(flags) || (flags & OpenFlags.Truncate) != 0)) return Errno.EROFS;
         var error = Permissions.CheckOpen(inode, CallerOf(ctx), flags);
         if (error != Errno.Ok) return error;
-        // Close-to-open: what another client committed before this open must be visible now.
+        // Close-to-open: what another client committed before this open must be visible now, both in
+        // our slice cache and in the kernel's page cache (kept only if the file is unchanged).
         if (!data.HasPendingWrites(ino)) data.Invalidate(ino);
-        return new OpenReply(_open.Open(ino, flags, isDirectory: false));
+        var keepCache = _pageCache.OpenMayKeepCache(ino, inode.MtimeNs, inode.Length);
+        return new OpenReply(_open.Open(ino, flags, isDirectory: false), KeepCache: keepCache);
     }
 
     public async ValueTask<Result<(EntryReply Entry, OpenReply Open)>> CreateAsync(RequestContext ctx, ulong parent, ReadOnlyMemory<byte> name, uint mode, int flags)
@@ -37,7 +39,7 @@ public sealed partial class CurveVfs
         if (_open.Get(handle) is not { } open || (open.Flags & OpenFlags.AccessModeMask) == OpenFlags.WriteOnly) return Errno.EBADF;
         var attr = await meta.GetAttrAsync(ino).ConfigureAwait(false);
         if (!attr.Ok) return attr.Error;
-        return await data.ReadAsync(ino, offset, destination, attr.Value.Length).ConfigureAwait(false);
+        return await data.ReadAsync(ino, offset, destination, attr.Value.Length, open.ReadPattern).ConfigureAwait(false);
     }
 
     public async ValueTask<Result<int>> WriteAsync(RequestContext ctx, ulong ino, ulong handle, long offset, ReadOnlyMemory<byte> bytes)

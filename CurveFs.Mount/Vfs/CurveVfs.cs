@@ -17,6 +17,7 @@ public sealed partial class CurveVfs(IMetaClient meta, DataClient data, VfsOptio
 {
     private readonly CallerResolver _callers = new();
     private readonly OpenFiles _open = new();
+    private readonly PageCacheVersions _pageCache = new();
 
     public void Init() => logger.LogInformation("filesystem {Name} (id {FsId}) is mounted", meta.Fs.Name, meta.Fs.FsId);
 
@@ -29,6 +30,7 @@ public sealed partial class CurveVfs(IMetaClient meta, DataClient data, VfsOptio
 
     public void Forget(ulong ino, ulong nlookup)
     {
+        _pageCache.Forget(ino);
         if (!_open.IsOpen(ino) && !data.HasPendingWrites(ino)) data.Forget(ino);
     }
 

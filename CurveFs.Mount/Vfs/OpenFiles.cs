@@ -10,6 +10,8 @@ internal sealed class FileHandle(ulong ino, int flags, bool isDirectory)
     public bool IsDirectory { get; } = isDirectory;
     /// <summary>For directories: the listing taken when reading started (offset 0), so later pages are consistent.</summary>
     public List<DirEntry>? Listing { get; set; }
+    /// <summary>For files: how this handle reads, for read-ahead (per handle, so two readers of one file do not confuse it).</summary>
+    public Data.ReadPattern ReadPattern { get; } = new();
 }
 
 /// <summary>

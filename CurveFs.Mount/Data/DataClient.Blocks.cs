@@ -1,0 +1,102 @@
+using CurveFs.Common.Fs;
+using CurveFs.Mount.ObjectStore;
+using Microsoft.Extensions.Logging;
+
+namespace CurveFs.Mount.Data;
+
+// Getting whole blocks: from the memory cache, or from the object store with one request per block
+// however many readers (and read-ahead) want it at once.
+public sealed partial class DataClient
+{
+    private readonly Dictionary<string, TaskCompletionSource<Result<byte[]>>> _fetching = new(StringComparer.Ordinal);
+    private volatile bool _readAheadStopped;
+
+    /// <summary>Object GETs this client has issued (tests and diagnostics).</summary>
+    public long BlockFetches => Interlocked.Read(ref _blockFetches);
+    private long _blockFetches;
+
+    /// <summary>Bytes held by the memory block cache (never more than <see cref="DataClientOptions.BlockCacheBytes"/>).</summary>
+    public long CachedBytes => _blocks.Size;
+
+    /// <summary>A whole block: cached, already being fetched (then the same task), or fetched now.
+    /// Keys name immutable objects (a new upload always gets a new chunk ID), so a cached block is never stale.</summary>
+    private Task<Result<byte[]>> GetBlockAsync(string key, int length)
+    {
+        if (_blocks.TryGet(key) is { } cached) return Task.FromResult<Result<byte[]>>(cached);
+        TaskCompletionSource<Result<byte[]>> fetch;
+        lock (_fetching)
+        {
+            if (_fetching.TryGetValue(key, out var running)) return running.Task;
+            // A fetch may have finished between the cache check and the lock.
+            if (_blocks.TryGet(key) is { } late) return Task.FromResult<Result<byte[]>>(late);
+            fetch = new TaskCompletionSource<Result<byte[]>>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _fetching[key] = fetch;
+        }
+        _ = FetchIntoCacheAsync(key, length, fetch);
+        return fetch.Task;
+    }
+
+    private async Task FetchIntoCacheAsync(string key, int length, TaskCompletionSource<Result<byte[]>> fetch)
+    {
+        Result<byte[]> result;
+        try
+        {
+            result = await FetchBlockAsync(key, length).ConfigureAwait(false);
+            if (result.Ok) _blocks.Add(key, result.Value);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "fetching block {Key} failed: {Message}", key, e.Message);
+            result = Errno.EIO;
+        }
+        // Cached before it leaves the in-flight table, so a reader always finds it in one of the two.
+        lock (_fetching) _fetching.Remove(key);
+        fetch.SetResult(result);
+    }
+
+    private async ValueTask<Result<byte[]>> FetchBlockAsync(string key, int length)
+    {
+        var data = new byte[length];
+        await _requests.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Interlocked.Increment(ref _blockFetches);
+            var read = await store.GetAsync(key, 0, data).ConfigureAwait(false);
+            if (read != length)
+            {
+                logger.LogError("object {Key} returned {Read} bytes, expected {Length}", key, read, length);
+                return Errno.EIO;
+            }
+            return data;
+        }
+        catch (ObjectNotFoundException)
+        {
+            logger.LogError("object {Key} is missing from {Store}: data of this file is lost or was deleted too early", key, store.Description);
+            return Errno.EIO;
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "reading object {Key} from {Store} failed: {Message}", key, store.Description, e.Message);
+            return Errno.EIO;
+        }
+        finally
+        {
+            _requests.Release();
+        }
+    }
+
+    /// <summary>Waits for every block fetch in flight at the time of the call (read-ahead included).</summary>
+    public async Task WaitForFetchesAsync()
+    {
+        Task[] running;
+        lock (_fetching) running = _fetching.Values.Select(f => (Task)f.Task).ToArray();
+        await Task.WhenAll(running).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops read-ahead and waits for the fetches in flight, so nothing touches the store after shutdown.</summary>
+    public Task StopReadAheadAsync()
+    {
+        _readAheadStopped = true;
+        return WaitForFetchesAsync();
+    }
+}

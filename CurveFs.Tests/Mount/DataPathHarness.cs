@@ -1,0 +1,139 @@
+using CurveFs.Common.Fs;
+using CurveFs.Common.Meta;
+using CurveFs.Mds.ChunkIds;
+using CurveFs.MetaServer.Hosting;
+using CurveFs.Mount.Data;
+using CurveFs.Mount.Hosting;
+using CurveFs.Mount.Meta;
+using CurveFs.Mount.ObjectStore;
+using CurveFs.Mount.Vfs;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CurveFs.Tests.Mount;
+
+/// <summary>
+/// A real client stack (VFS, data client) over an in-process copyset and a local-directory object
+/// store behind a <see cref="CountingObjectStore"/>, with small chunks and blocks. <see cref="NewClient"/>
+/// adds a second client of the same filesystem (another mount, as far as caches are concerned).
+/// </summary>
+public sealed class DataPathHarness : IAsyncDisposable
+{
+    public const uint ChunkSize = 1 << 20;
+    public const uint BlockSize = 64 << 10;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("curvefs-datapath-").FullName;
+    private readonly LocalCopyset _copyset;
+    private readonly EmbeddedMetaClient _meta;
+    private readonly LocalChunkIdCounter _chunkIds;
+    private readonly List<ClientStack> _clients = [];
+
+    public DataPathHarness(DataClientOptions? data = null)
+    {
+        _copyset = LocalCopyset.Open(Path.Combine(_dir, "meta"), new LocalCopysetOptions(), NullLogger.Instance);
+        _meta = new EmbeddedMetaClient(_copyset, new FsInfo(1, "test", ChunkSize, BlockSize, FsInfo.DefaultCapacity));
+        Assert.Equal(Errno.Ok, _meta.InitializeAsync(0, 0, 0x1FF).AsTask().Result);
+        _chunkIds = new LocalChunkIdCounter(Path.Combine(_dir, "chunkid"));
+        Store = new CountingObjectStore(new LocalDirObjectStore(Path.Combine(_dir, "objects"), durable: false));
+        Client = NewClient(data);
+    }
+
+    public CountingObjectStore Store { get; }
+    public ClientStack Client { get; }
+    public CurveVfs Vfs => Client.Vfs;
+    public DataClient Data => Client.Data;
+
+    /// <summary>Another client over the same metadata and objects, with its own caches.</summary>
+    public ClientStack NewClient(DataClientOptions? data = null)
+    {
+        var client = new ClientStack(new SharedMeta(_meta), new SharedStore(Store), _chunkIds, data ?? new DataClientOptions(), new VfsOptions(), NullLoggerFactory.Instance);
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>Creates a file with the given content through a client's VFS and closes it (which commits).</summary>
+    public static async Task<ulong> CreateFileAsync(CurveVfs vfs, string name, byte[] content)
+    {
+        var created = await vfs.CreateAsync(RequestContext.Root, 1, System.Text.Encoding.UTF8.GetBytes(name), 0x1A4, OpenFlags.ReadWrite);
+        Assert.True(created.Ok, created.Error.ToString());
+        var (entry, open) = created.Value;
+        await WriteAsync(vfs, entry.Attr.Ino, open.Handle, 0, content);
+        Assert.Equal(Errno.Ok, await vfs.ReleaseAsync(entry.Attr.Ino, open.Handle));
+        return entry.Attr.Ino;
+    }
+
+    public static async Task WriteAsync(CurveVfs vfs, ulong ino, ulong handle, long offset, byte[] content)
+    {
+        for (var at = 0; at < content.Length; at += 1 << 20)
+        {
+            var piece = content.AsMemory(at, Math.Min(1 << 20, content.Length - at));
+            var written = await vfs.WriteAsync(RequestContext.Root, ino, handle, offset + at, piece);
+            Assert.True(written.Ok, written.Error.ToString());
+        }
+    }
+
+    /// <summary>Reads [offset, offset + length) through an open handle, in reads of <paramref name="step"/> bytes.</summary>
+    public static async Task<byte[]> ReadAsync(CurveVfs vfs, ulong ino, ulong handle, long offset, int length, int step = 128 << 10)
+    {
+        var result = new byte[length];
+        var done = 0;
+        while (done < length)
+        {
+            var read = await vfs.ReadAsync(RequestContext.Root, ino, handle, offset + done, result.AsMemory(done, Math.Min(step, length - done)));
+            Assert.True(read.Ok, read.Error.ToString());
+            if (read.Value == 0) break;
+            done += read.Value;
+        }
+        return result[..done];
+    }
+
+    public async Task<ulong> OpenAsync(CurveVfs vfs, ulong ino, int flags = OpenFlags.ReadOnly)
+    {
+        var open = await vfs.OpenAsync(RequestContext.Root, ino, flags);
+        Assert.True(open.Ok, open.Error.ToString());
+        return open.Value.Handle;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var client in _clients) await client.DisposeAsync();
+        await Store.DisposeAsync();
+        _copyset.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    /// <summary>Lets several clients share the one metadata client without the first dispose closing it.</summary>
+    private sealed class SharedMeta(IMetaClient inner) : IMetaClient
+    {
+        public FsInfo Fs => inner.Fs;
+        public ulong ClientId => inner.ClientId;
+        public ValueTask<MetaResult> ExecuteAsync(MetaCommand command, CancellationToken cancellationToken = default) => inner.ExecuteAsync(command, cancellationToken);
+        public ValueTask<Result<InodeRecord>> LookupAsync(Caller caller, ulong parent, ReadOnlyMemory<byte> name, CancellationToken cancellationToken = default) => inner.LookupAsync(caller, parent, name, cancellationToken);
+        public ValueTask<Result<InodeRecord>> GetAttrAsync(ulong ino, CancellationToken cancellationToken = default) => inner.GetAttrAsync(ino, cancellationToken);
+        public ValueTask<Result<List<DirEntryRecord>>> ReadDirAsync(ulong dir, byte[]? startAfter, int limit, bool withAttrs, CancellationToken cancellationToken = default) => inner.ReadDirAsync(dir, startAfter, limit, withAttrs, cancellationToken);
+        public ValueTask<Result<byte[]>> GetXattrAsync(Caller caller, ulong ino, string name, CancellationToken cancellationToken = default) => inner.GetXattrAsync(caller, ino, name, cancellationToken);
+        public ValueTask<Result<List<string>>> ListXattrAsync(Caller caller, ulong ino, CancellationToken cancellationToken = default) => inner.ListXattrAsync(caller, ino, cancellationToken);
+        public ValueTask<Result<List<SequencedSlice>>> GetSlicesAsync(ulong ino, ulong chunkIndex, CancellationToken cancellationToken = default) => inner.GetSlicesAsync(ino, chunkIndex, cancellationToken);
+        public ValueTask<FsStats> StatFsAsync(CancellationToken cancellationToken = default) => inner.StatFsAsync(cancellationToken);
+        public ValueTask<Errno> SyncAsync(CancellationToken cancellationToken = default) => inner.SyncAsync(cancellationToken);
+        public ValueTask<List<ulong>> ListOrphansAsync(CancellationToken cancellationToken = default) => inner.ListOrphansAsync(cancellationToken);
+        public ValueTask<List<(byte[] Key, TrashRecord Record)>> ListTrashAsync(int limit, CancellationToken cancellationToken = default) => inner.ListTrashAsync(limit, cancellationToken);
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    /// <summary>The shared store, not disposed by each client.</summary>
+    private sealed class SharedStore(IObjectStore inner) : IObjectStore
+    {
+        public string Description => inner.Description;
+        public Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) => inner.PutAsync(key, data, cancellationToken);
+        public Task<int> GetAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) => inner.GetAsync(key, offset, destination, cancellationToken);
+        public Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken = default) => inner.HeadAsync(key, cancellationToken);
+        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+        public Task DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) => inner.DeleteManyAsync(keys, cancellationToken);
+        public IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, startAfter, cancellationToken);
+        public Task<string> CreateMultipartAsync(string key, CancellationToken cancellationToken = default) => inner.CreateMultipartAsync(key, cancellationToken);
+        public Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) => inner.UploadPartAsync(key, uploadId, partNumber, data, cancellationToken);
+        public Task CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken = default) => inner.CompleteMultipartAsync(key, uploadId, parts, cancellationToken);
+        public Task AbortMultipartAsync(string key, string uploadId, CancellationToken cancellationToken = default) => inner.AbortMultipartAsync(key, uploadId, cancellationToken);
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}
