@@ -34,6 +34,10 @@ internal static unsafe partial class FuseNative
     [LibraryImport(Lib)]
     public static partial void fuse_session_exit(nint se);
 
+    /// <summary>off &lt; 0: invalidate the inode's attributes only; returns 0 or -errno (-ENOENT: the kernel does not know it).</summary>
+    [LibraryImport(Lib)]
+    public static partial int fuse_lowlevel_notify_inval_inode(nint se, ulong ino, long off, long len);
+
     [LibraryImport(Lib)]
     public static partial int fuse_session_fd(nint se);
 

@@ -86,6 +86,7 @@ public static class MountRunner
         {
             var fuseOptions = FuseOptionsFor(request, client.Info.Name);
             using var session = new FuseSession(client.Vfs, mountPoint, fuseOptions, loggers.CreateLogger<FuseSession>(), request.Threads);
+            client.Vfs.KernelNotifier = session;
             session.Mount();
             logger.LogInformation("mounted {Name} at {MountPoint}", client.Info.Name, mountPoint);
             session.Run();

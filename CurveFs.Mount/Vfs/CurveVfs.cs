@@ -18,6 +18,10 @@ public sealed partial class CurveVfs(IMetaClient meta, DataClient data, VfsOptio
     private readonly CallerResolver _callers = new();
     private readonly OpenFiles _open = new();
     private readonly PageCacheVersions _pageCache = new();
+    private readonly KernelAttrVersions _kernelAttrs = new();
+
+    /// <summary>Set by the FUSE session once mounted; null in tests that drive the VFS directly.</summary>
+    public IKernelNotifier? KernelNotifier { get; set; }
 
     public void Init() => logger.LogInformation("filesystem {Name} (id {FsId}) is mounted", meta.Fs.Name, meta.Fs.FsId);
 
@@ -31,6 +35,7 @@ public sealed partial class CurveVfs(IMetaClient meta, DataClient data, VfsOptio
     public void Forget(ulong ino, ulong nlookup)
     {
         _pageCache.Forget(ino);
+        _kernelAttrs.Forget(ino);
         if (!_open.IsOpen(ino) && !data.HasPendingWrites(ino)) data.Forget(ino);
     }
 
@@ -48,6 +53,7 @@ public sealed partial class CurveVfs(IMetaClient meta, DataClient data, VfsOptio
     {
         var size = inode.Length;
         if (inode.IsRegular) size = Math.Max(size, data.PendingEnd(inode.Ino));
+        if (inode.IsRegular) _kernelAttrs.Told(inode.Ino, inode.MtimeNs, size);
         return new FileAttr
         {
             Ino = inode.Ino,
