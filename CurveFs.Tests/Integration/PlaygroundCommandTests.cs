@@ -26,6 +26,12 @@ public sealed class PlaygroundCommandTests
         var list = Shell.Ok($"'{Binaries.Curvefs}' list-fs --mds {cluster.State.MdsEndpoints}");
         Assert.Contains("testfs", list);
         Assert.Contains(cluster.State.S3!.Endpoint, list);
+        // `curvefs status` shows the same cluster as the MDS sees it.
+        var clusterStatus = Shell.Ok($"'{Binaries.Curvefs}' status --mds {cluster.State.MdsEndpoints}");
+        Assert.Contains(" leader ", clusterStatus);
+        Assert.Contains(" standby ", clusterStatus);
+        Assert.Equal(3, clusterStatus.Split('\n').Count(l => l.Contains(" online ") && l.Contains("copysets 1,2,3")));
+        Assert.Contains("testfs (fs 1): 1 partitions (copyset ", clusterStatus);
         var again = Shell.Run($"'{Binaries.Curvefs}' playground up '{cluster.Dir}'");
         Assert.Equal(1, again.ExitCode);
         Assert.Contains("already up", again.Stderr);
