@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up CurveFs on a Debian machine: installs FUSE 3 and (if missing) the .NET SDK, builds the
 # three programs and puts curvefs, curvefs-metaserver and curvefs-mds on PATH.
+#   --playground  also installs what `curvefs playground` runs: etcd (etcd-server), Node.js and s3rver
+#                 (into $PREFIX/s3rver; MinIO is used instead when `minio` is on PATH)
 #   PREFIX   where the programs go (default /opt/curvefs), wrappers in $BINDIR (default /usr/local/bin)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,8 +11,18 @@ BINDIR="${BINDIR:-/usr/local/bin}"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
+playground=0
+for arg in "$@"; do
+  case "$arg" in
+    --playground) playground=1 ;;
+    *) echo "install.sh: unknown option $arg (known: --playground)" >&2; exit 64 ;;
+  esac
+done
+
+packages=(fuse3 libfuse3-3)
+[ "$playground" -eq 1 ] && packages+=(etcd-server nodejs npm)
 missing=()
-for pkg in fuse3 libfuse3-3; do
+for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -44,4 +56,8 @@ for program in curvefs curvefs-metaserver curvefs-mds; do
   printf '#!/bin/sh\nexec "%s/%s" "$@"\n' "$PREFIX" "$program" | as_root tee "$BINDIR/$program" >/dev/null
   as_root chmod 755 "$BINDIR/$program"
 done
+if [ "$playground" -eq 1 ] && ! command -v minio >/dev/null 2>&1; then
+  echo "install.sh: installing s3rver into $PREFIX/s3rver (the playground's S3 server)"
+  as_root npm install --prefix "$PREFIX/s3rver" --no-audit --no-fund --loglevel=error s3rver@3.7.1 >/dev/null
+fi
 echo "install.sh: done: $(command -v curvefs)"

@@ -12,6 +12,7 @@ missing=()
 for pkg in fuse3 libfuse3-3 attr sqlite3 git util-linux diffutils tar psmisc etcd-server; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"
   as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null \
@@ -27,7 +28,9 @@ if [ ! -x .deps/node_modules/.bin/s3rver ]; then
 fi
 # Leftover mounts of an interrupted run would make later runs hang on their directories.
 grep -o ' /tmp/curvefs-[^ ]*' /proc/self/mounts 2>/dev/null | while read -r m; do fusermount3 -uz "$m" 2>/dev/null; done
-pkill -9 -f 'curvefs-metaserver run --config /tmp/curvefs-playground-' 2>/dev/null || true
+pkill -9 -f 'run --config /tmp/curvefs-playground-' 2>/dev/null || true
+pkill -9 -f 'etcd --name playground --data-dir /tmp/curvefs-playground-' 2>/dev/null || true
+pkill -9 -f 's3rver -d /tmp/curvefs-playground-' 2>/dev/null || true
 
 echo "test.sh: building"
 if ! dotnet build CurveFs.sln -c Release --nologo -v quiet -clp:ErrorsOnly; then

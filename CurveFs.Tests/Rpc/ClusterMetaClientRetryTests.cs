@@ -206,7 +206,9 @@ public sealed class ClusterMetaClientRetryTests
         await using var restarted = await RpcTestHost.StartAsync(port: port);
         var watch = Stopwatch.StartNew();
         Assert.Equal(Errno.ENOENT, (await pending).Error); // a fresh, empty copyset answers now
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"took {watch.Elapsed}");
+        // Well under the retry budget: the client's backoff is capped, it does not sleep through the restart.
+        // (A loose bound: the machine may be loaded; this is not a timing benchmark.)
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
         Assert.Equal(Errno.Ok, await client.InitializeAsync(0, 0, FileModes.Directory | 0x1ED));
     }
 
