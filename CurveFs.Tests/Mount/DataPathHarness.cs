@@ -121,19 +121,8 @@ public sealed class DataPathHarness : IAsyncDisposable
     }
 
     /// <summary>The shared store, not disposed by each client.</summary>
-    private sealed class SharedStore(IObjectStore inner) : IObjectStore
+    private sealed class SharedStore(IObjectStore inner) : ForwardingObjectStore(inner)
     {
-        public string Description => inner.Description;
-        public Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) => inner.PutAsync(key, data, cancellationToken);
-        public Task<int> GetAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) => inner.GetAsync(key, offset, destination, cancellationToken);
-        public Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken = default) => inner.HeadAsync(key, cancellationToken);
-        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
-        public Task DeleteManyAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) => inner.DeleteManyAsync(keys, cancellationToken);
-        public IAsyncEnumerable<ObjectInfo> ListAsync(string prefix, string? startAfter = null, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, startAfter, cancellationToken);
-        public Task<string> CreateMultipartAsync(string key, CancellationToken cancellationToken = default) => inner.CreateMultipartAsync(key, cancellationToken);
-        public Task<UploadedPart> UploadPartAsync(string key, string uploadId, int partNumber, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) => inner.UploadPartAsync(key, uploadId, partNumber, data, cancellationToken);
-        public Task CompleteMultipartAsync(string key, string uploadId, IReadOnlyList<UploadedPart> parts, CancellationToken cancellationToken = default) => inner.CompleteMultipartAsync(key, uploadId, parts, cancellationToken);
-        public Task AbortMultipartAsync(string key, string uploadId, CancellationToken cancellationToken = default) => inner.AbortMultipartAsync(key, uploadId, cancellationToken);
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }
