@@ -26,6 +26,7 @@ public sealed class CreateFsCommandTests
         var bucket = await s3.GetSharedBucketAsync();
         await using var cluster = await MdsTestCluster.StartAsync(2, "cli");
         await cluster.WaitForLeaderAsync();
+        await using var metaServer = await cluster.AddMetaServerAsync();
         var mds = string.Join(",", cluster.Endpoints);
 
         var created = Run((o, e) => MdsFsCommands.CreateFs(Request("web", mds, s3.Endpoint, bucket) with { KeyPrefix = "web" }, o, e));

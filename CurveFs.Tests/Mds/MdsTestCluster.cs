@@ -51,7 +51,24 @@ internal sealed class MdsTestCluster : IAsyncDisposable
         LeaseTtlSeconds = LeaseTtlSeconds,
         EtcdTimeoutMs = 1000,
         ChunkIdBundle = 1000,
+        // The test metaserver registers once (AddMetaServerAsync) and never heartbeats: keep it online.
+        MetaServerOfflineSeconds = 3600,
     };
+
+    /// <summary>A metaserver (one in-process copyset on loopback) registered with the MDS, so CreateFs can
+    /// initialize filesystems on it. Dispose it after the cluster.</summary>
+    public async Task<CurveFs.Tests.Rpc.RpcTestHost> AddMetaServerAsync()
+    {
+        var host = await CurveFs.Tests.Rpc.RpcTestHost.StartAsync();
+        using var client = Client();
+        await client.RegisterMetaServerAsync(new RegisterMetaServerRequest
+        {
+            Name = "test-metaserver",
+            RpcEndpoint = host.Endpoint,
+            Copysets = [new CopysetInfo(host.Copyset.CopysetId, [host.Endpoint])],
+        });
+        return host;
+    }
 
     /// <param name="configure">changes each host's configuration (session lease, offline time ...).</param>
     public static async Task<MdsTestCluster> StartAsync(int count, string purpose, IReadOnlyList<string>? etcd = null, ILoggerFactory? loggers = null,
