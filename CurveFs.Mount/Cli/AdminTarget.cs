@@ -39,7 +39,7 @@ internal sealed class AdminTarget : IAsyncDisposable
     public ICopysetAccess Copysets { get; }
     public IInodeLocator Locator { get; }
     public IReadOnlyList<uint> CopysetIds { get; }
-    /// <summary>Null for --metaservers without --storage.</summary>
+    /// <summary>Null when not asked for (cluster), or for --metaservers without --storage.</summary>
     public IObjectStore? Store { get; }
 
     /// <summary>The first chunk ID not yet handed out, or null when it cannot be known.</summary>
@@ -87,7 +87,7 @@ internal sealed class AdminTarget : IAsyncDisposable
 
     /// <summary>A cluster filesystem through its MDS; the data store is the record's unless <paramref name="storage"/> overrides it.</summary>
     /// <exception cref="IOException">the MDS or the filesystem cannot be found.</exception>
-    public static async Task<AdminTarget> OpenMdsAsync(string endpoints, string fsName, ObjectStoreLocation? storage, ILogger logger)
+    public static async Task<AdminTarget> OpenMdsAsync(string endpoints, string fsName, ObjectStoreLocation? storage, bool openStore, ILogger logger)
     {
         var mds = MdsClient.ForEndpoints(endpoints, logger: logger);
         try
@@ -97,13 +97,13 @@ internal sealed class AdminTarget : IAsyncDisposable
             var metaEndpoints = topology.Copysets.SelectMany(topology.EndpointsOf).Distinct().ToList();
             if (metaEndpoints.Count == 0) throw new IOException($"filesystem '{fsName}' has no copysets in the MDS's topology");
             var client = new ClusterMetaClient(new ClusterMetaClientOptions { Endpoints = metaEndpoints }, record.Info, topology, logger, clientId: 0);
-            var store = (storage ?? MdsMount.FromRecord(record)).Open();
+            var store = openStore ? (storage ?? MdsMount.FromRecord(record)).Open() : null;
             // The MDS has no read-only counter RPC: reserving one ID costs a skipped ID and returns one above
             // every ID handed out before (the MDS's counter only grows, across failovers too).
             async Task<ulong?> Ceiling() => (await mds.AllocateChunkIdsAsync(1).ConfigureAwait(false)).Start;
             return new AdminTarget(record.Info, client, client, client.Copysets, store, Ceiling, async () =>
             {
-                await store.DisposeAsync().ConfigureAwait(false);
+                if (store is not null) await store.DisposeAsync().ConfigureAwait(false);
                 await client.DisposeAsync().ConfigureAwait(false);
                 mds.Dispose();
             });

@@ -66,7 +66,7 @@ public static class FsckCommand
         ObjectStoreLocation? storage, ILogger logger)
     {
         await using var target = dataDir is not null ? AdminTarget.OpenLocal(dataDir)
-            : mdsEndpoints is not null ? await AdminTarget.OpenMdsAsync(mdsEndpoints, fsName!, storage, logger).ConfigureAwait(false)
+            : mdsEndpoints is not null ? await AdminTarget.OpenMdsAsync(mdsEndpoints, fsName!, storage, openStore: objects, logger).ConfigureAwait(false)
             : await AdminTarget.OpenMetaServersAsync(metaServers!, fsName!, storage, logger).ConfigureAwait(false);
         var fsck = new Fsck(target.Fs.FsId, target.Copysets, target.Locator, new TxCoordinator(target.Copysets, logger));
         var report = await fsck.RunAsync(target.CopysetIds, resolve).ConfigureAwait(false);

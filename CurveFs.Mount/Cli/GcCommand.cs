@@ -61,7 +61,7 @@ public static class GcCommand
     {
         await using var target = dataDir is not null
             ? AdminTarget.OpenLocal(dataDir)
-            : await AdminTarget.OpenMdsAsync(mdsEndpoints!, fsName!, storage, NullLogger.Instance).ConfigureAwait(false);
+            : await AdminTarget.OpenMdsAsync(mdsEndpoints!, fsName!, storage, openStore: true, NullLogger.Instance).ConfigureAwait(false);
         var store = target.Store!;
         Console.WriteLine($"fs {target.Fs.Name} (id {target.Fs.FsId}): {target.CopysetIds.Count} copysets, data in {store.Description}");
         // Read before listing: an ID handed out after this may belong to an upload not committed yet.
