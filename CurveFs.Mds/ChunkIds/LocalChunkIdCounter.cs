@@ -23,6 +23,9 @@ public sealed class LocalChunkIdCounter : IChunkIdSource
         _next = File.Exists(path) ? ReadValue(path) : 1;
     }
 
+    /// <summary>The first ID not handed out yet (every ID below it may be in use); gc reads it before listing.</summary>
+    public ulong Next => _next;
+
     public async Task<ChunkIdRange> ReserveAsync(ulong count, CancellationToken cancellationToken = default)
     {
         if (count == 0) throw new ArgumentOutOfRangeException(nameof(count));

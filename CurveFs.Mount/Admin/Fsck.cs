@@ -28,8 +28,6 @@ public sealed record FsckReport(int Copysets, long Inodes, long Dentries, int Re
 /// </summary>
 public sealed class Fsck(uint fsId, ICopysetAccess copysets, IInodeLocator locator, TxCoordinator coordinator)
 {
-    private const int Page = 5000;
-
     public async Task<FsckReport> RunAsync(IReadOnlyList<uint> copysetIds, bool resolveTransactions, CancellationToken cancellationToken = default)
     {
         var problems = new List<FsckProblem>();
@@ -111,17 +109,15 @@ public sealed class Fsck(uint fsId, ICopysetAccess copysets, IInodeLocator locat
     private async Task<List<KvPair>> ScanAsync(uint copyset, byte[] prefix, CancellationToken cancellationToken)
     {
         var all = new List<KvPair>();
-        var from = prefix;
-        var to = MetaKeys.PrefixEnd(prefix);
-        while (true)
+        try
         {
-            var result = await copysets.QueryAsync(copyset, new ScanQuery { FsId = fsId, From = from, To = to, Limit = Page }, cancellationToken).ConfigureAwait(false);
-            if (!result.Ok) throw new IOException($"fsck: reading copyset {copyset} failed with {result.Error}");
-            var page = result.Pairs ?? [];
-            all.AddRange(page);
-            if (page.Count < Page) return all;
-            from = [.. page[^1].Key, 0];
+            await foreach (var pair in CopysetScan.ScanAsync(copysets, fsId, copyset, prefix, cancellationToken).ConfigureAwait(false)) all.Add(pair);
         }
+        catch (IOException e)
+        {
+            throw new IOException($"fsck: {e.Message}", e);
+        }
+        return all;
     }
 
     private static string Printable(ReadOnlySpan<byte> key)

@@ -12,6 +12,7 @@ public static class CurveCli
         root.Subcommands.Add(UmountCommand.Build());
         root.Subcommands.Add(CreateFsCommand.Build());
         root.Subcommands.Add(FsckCommand.Build());
+        root.Subcommands.Add(GcCommand.Build());
         root.Subcommands.Add(StatusCommand.Build());
         root.Subcommands.Add(CreateFsCommand.BuildList());
         root.Subcommands.Add(CreateFsCommand.BuildDelete());

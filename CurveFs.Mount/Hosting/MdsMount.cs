@@ -60,7 +60,8 @@ public sealed class MdsMount : IAsyncDisposable
         }
     }
 
-    private static ObjectStoreLocation FromRecord(CurveFs.Common.Meta.FsRecord record) =>
+    /// <summary>The data store a filesystem record names (its S3 settings).</summary>
+    internal static ObjectStoreLocation FromRecord(CurveFs.Common.Meta.FsRecord record) =>
         new(null, new S3StoreOptions(record.S3.Endpoint, record.S3.Bucket, record.S3.AccessKey, record.S3.SecretKey)
         {
             Region = record.S3.Region,
