@@ -31,7 +31,7 @@ public static class LocalFsRegistry
             return (info, false);
         }
         ValidateSizes(chunkSize, blockSize);
-        var created = new FsInfo(1, name, chunkSize, blockSize, capacity);
+        var created = new FsInfo(1, name, chunkSize, blockSize, capacity, FsInfo.NewUuid());
         var temp = path + ".tmp";
         File.WriteAllText(temp, JsonSerializer.Serialize(created, new JsonSerializerOptions { WriteIndented = true }));
         using (var file = new FileStream(temp, FileMode.Open, FileAccess.ReadWrite)) file.Flush(flushToDisk: true);

@@ -53,7 +53,7 @@ public sealed partial class FsStore(EtcdKv etcd, MdsKeys keys, ILogger logger)
             var fsId = (uint)next;
             var record = new FsRecord
             {
-                Info = new FsInfo(fsId, spec.Name, spec.ChunkSize, spec.BlockSize, spec.EffectiveCapacity),
+                Info = new FsInfo(fsId, spec.Name, spec.ChunkSize, spec.BlockSize, spec.EffectiveCapacity, FsInfo.NewUuid()),
                 S3 = spec.S3,
                 CreatedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
                 PartitionSize = spec.EffectivePartitionSize,

@@ -86,7 +86,7 @@ public static class CreateFsCommand
             return Fail(e.Message, 64);
         }
         var options = new ClusterMetaClientOptions { RetryBudget = TimeSpan.FromSeconds(10), Endpoints = metaServers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) };
-        var fs = new FsInfo(1, name, (uint)chunk, (uint)block, FsInfo.DefaultCapacity);
+        var fs = new FsInfo(1, name, (uint)chunk, (uint)block, FsInfo.DefaultCapacity, FsInfo.NewUuid());
         var client = new ClusterMetaClient(options, fs, NullLogger.Instance);
         try
         {

@@ -28,6 +28,8 @@ public static class MountCommand
         var blockSize = new Option<string>("--block-size") { Description = "Block size (new data directories only).", DefaultValueFactory = _ => "4M" };
         var cacheSize = new Option<string>("--cache-size") { Description = "Memory for cached data blocks.", DefaultValueFactory = _ => "128M" };
         var readAhead = new Option<string>("--read-ahead") { Description = "Largest read-ahead window of a sequential reader (at most half of --cache-size; 0 turns it off).", DefaultValueFactory = _ => "64M" };
+        var diskCache = new Option<string?>("--disk-cache") { Description = "Keep fetched data blocks in this local directory too, across mounts (checksummed; a subdirectory per filesystem). Off by default.", HelpName = "DIR" };
+        var diskCacheSize = new Option<string>("--disk-cache-size") { Description = "The most the disk cache holds; least recently used blocks are deleted first.", DefaultValueFactory = _ => "10G" };
         var bufferSize = new Option<string>("--buffer-size") { Description = "Memory budget for written data of all files together, buffered or being uploaded; writers wait while it is used.", DefaultValueFactory = _ => "256M" };
         var entryTimeout = new Option<double>("--entry-timeout") { Description = "Seconds the kernel may cache names.", DefaultValueFactory = _ => 1.0 };
         var attrTimeout = new Option<double>("--attr-timeout") { Description = "Seconds the kernel may cache attributes.", DefaultValueFactory = _ => 1.0 };
@@ -37,7 +39,7 @@ public static class MountCommand
 
         var command = new Command("mount", "Mount a CurveFs filesystem.")
         {
-            mountPoint, local, mds, metaServers, fs, storage, fuseOptions, background, name, chunkSize, blockSize, cacheSize, readAhead, bufferSize, entryTimeout, attrTimeout, threads, logFile, verbose,
+            mountPoint, local, mds, metaServers, fs, storage, fuseOptions, background, name, chunkSize, blockSize, cacheSize, readAhead, diskCache, diskCacheSize, bufferSize, entryTimeout, attrTimeout, threads, logFile, verbose,
         };
         command.SetAction(result =>
         {
@@ -56,6 +58,8 @@ public static class MountCommand
                 CacheSize: result.GetValue(cacheSize)!,
                 BufferSize: result.GetValue(bufferSize)!,
                 ReadAhead: result.GetValue(readAhead)!,
+                DiskCache: result.GetValue(diskCache),
+                DiskCacheSize: result.GetValue(diskCacheSize)!,
                 EntryTimeout: result.GetValue(entryTimeout),
                 AttrTimeout: result.GetValue(attrTimeout),
                 Threads: result.GetValue(threads),
@@ -70,5 +74,5 @@ public static class MountCommand
 /// <summary>The parsed mount command line.</summary>
 public sealed record MountRequest(
     string MountPoint, string? DataDir, string? Mds, string? MetaServers, string? FsName, string? Storage, List<string> FuseOptions, bool Background, string Name,
-    string ChunkSize, string BlockSize, string CacheSize, string BufferSize, string ReadAhead,
+    string ChunkSize, string BlockSize, string CacheSize, string BufferSize, string ReadAhead, string? DiskCache, string DiskCacheSize,
     double EntryTimeout, double AttrTimeout, int Threads, string? LogFile, bool Verbose);

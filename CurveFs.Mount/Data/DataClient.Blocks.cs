@@ -1,11 +1,12 @@
 using CurveFs.Common.Fs;
+using CurveFs.Mount.Data.DiskCache;
 using CurveFs.Mount.ObjectStore;
 using Microsoft.Extensions.Logging;
 
 namespace CurveFs.Mount.Data;
 
-// Getting whole blocks: from the memory cache, or from the object store with one request per block
-// however many readers (and read-ahead) want it at once.
+// Getting whole blocks: from the memory cache, the disk cache or the object store, with one request per
+// block however many readers (and read-ahead) want it at once.
 public sealed partial class DataClient
 {
     private readonly Dictionary<string, TaskCompletionSource<Result<byte[]>>> _fetching = new(StringComparer.Ordinal);
@@ -17,6 +18,9 @@ public sealed partial class DataClient
 
     /// <summary>Bytes held by the memory block cache (never more than <see cref="DataClientOptions.BlockCacheBytes"/>).</summary>
     public long CachedBytes => _blocks.Size;
+
+    /// <summary>The local disk cache, when this mount has one.</summary>
+    public DiskBlockCache? DiskCache => diskCache;
 
     /// <summary>A whole block: cached, already being fetched (then the same task), or fetched now.
     /// Keys name immutable objects (a new upload always gets a new chunk ID), so a cached block is never stale.</summary>
@@ -41,7 +45,7 @@ public sealed partial class DataClient
         Result<byte[]> result;
         try
         {
-            result = await FetchBlockAsync(key, length).ConfigureAwait(false);
+            result = await LoadBlockAsync(key, length).ConfigureAwait(false);
             if (result.Ok) _blocks.Add(key, result.Value);
         }
         catch (Exception e)
@@ -52,6 +56,17 @@ public sealed partial class DataClient
         // Cached before it leaves the in-flight table, so a reader always finds it in one of the two.
         lock (_fetching) _fetching.Remove(key);
         fetch.SetResult(result);
+    }
+
+    /// <summary>From the disk cache when it has a valid copy, else from the store (then offered to the disk
+    /// cache, written in the background).</summary>
+    private async ValueTask<Result<byte[]>> LoadBlockAsync(string key, int length)
+    {
+        if (diskCache is null) return await FetchBlockAsync(key, length).ConfigureAwait(false);
+        if (await diskCache.TryReadAsync(key, length).ConfigureAwait(false) is { } local) return local;
+        var fetched = await FetchBlockAsync(key, length).ConfigureAwait(false);
+        if (fetched.Ok) diskCache.Offer(key, fetched.Value);
+        return fetched;
     }
 
     private async ValueTask<Result<byte[]>> FetchBlockAsync(string key, int length)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CurveFs.Common.Fs;
 using CurveFs.Common.Meta;
+using CurveFs.Mount.Data.DiskCache;
 using CurveFs.Mount.Meta;
 using CurveFs.Mount.ObjectStore;
 using Microsoft.Extensions.Logging;
@@ -10,10 +11,11 @@ namespace CurveFs.Mount.Data;
 /// <summary>
 /// File data of one mounted filesystem: buffers writes per inode, uploads them as blocks and commits
 /// them as slices, and reads by resolving committed slices (newest wins) and overlaying what is
-/// still buffered. See docs/data-layout.md.
+/// still buffered. See docs/data-layout.md. With a <paramref name="diskCache"/>, blocks missing from the
+/// memory cache are looked up there before the object store (docs/caching.md); the caller owns it.
 /// </summary>
 public sealed partial class DataClient(
-    IMetaClient meta, IObjectStore store, ChunkIdPool chunkIds, DataClientOptions options, ILogger logger)
+    IMetaClient meta, IObjectStore store, ChunkIdPool chunkIds, DataClientOptions options, ILogger logger, DiskBlockCache? diskCache = null)
 {
     private readonly ConcurrentDictionary<ulong, InodeWriteBuffer> _buffers = new();
     private readonly SliceCache _slices = new();

@@ -19,4 +19,14 @@ public sealed record DataClientOptions
     /// <summary>The largest read-ahead window of a sequential reader (it starts at one block and doubles);
     /// capped at half of <see cref="BlockCacheBytes"/>. 0 turns read-ahead off.</summary>
     public long ReadAheadMaxBytes { get; init; } = 64L << 20;
+
+    // Local disk cache (see docs/caching.md): off unless DiskCacheDir is set.
+
+    /// <summary>Where blocks are kept across mounts, in a subdirectory per filesystem UUID. Null: no disk cache.</summary>
+    public string? DiskCacheDir { get; init; }
+    /// <summary>The most the disk cache holds (files and their checksums); least recently used blocks go first.</summary>
+    public long DiskCacheBytes { get; init; } = 10L << 30;
+    /// <summary>Bytes of fetched blocks waiting to be written to the disk cache; blocks beyond it are not
+    /// cached, so reads never wait for the cache disk.</summary>
+    public long DiskCacheWriteQueueBytes { get; init; } = 64L << 20;
 }

@@ -2,6 +2,7 @@ using CurveFs.Common.Data;
 using CurveFs.Common.Fs;
 using CurveFs.Common.Meta;
 using CurveFs.Mount.Data;
+using CurveFs.Mount.Data.DiskCache;
 using CurveFs.Mount.Meta;
 using CurveFs.Mount.ObjectStore;
 using CurveFs.Mount.Vfs;
@@ -11,7 +12,7 @@ namespace CurveFs.Mount.Hosting;
 
 /// <summary>
 /// The client half of a mount, whatever serves the metadata (the embedded copyset or a metaserver
-/// cluster): the data client over the object store, the trash collector and the VFS the FUSE session
+/// cluster): the data client over the object store (and the disk cache, when configured), the trash collector and the VFS the FUSE session
 /// talks to. Disposing flushes buffered writes and closes everything it was given.
 /// </summary>
 public sealed class ClientStack : IAsyncDisposable
@@ -19,13 +20,15 @@ public sealed class ClientStack : IAsyncDisposable
     private readonly IObjectStore _store;
     private readonly TrashCollector _trash;
     private readonly ILogger _logger;
+    private readonly DiskBlockCache? _diskCache;
 
     public ClientStack(IMetaClient meta, IObjectStore store, IChunkIdSource chunkIds, DataClientOptions dataOptions, VfsOptions vfsOptions, ILoggerFactory loggers)
     {
         Meta = meta;
         _store = store;
         _logger = loggers.CreateLogger("curvefs");
-        Data = new DataClient(meta, store, new ChunkIdPool(chunkIds), dataOptions, loggers.CreateLogger<DataClient>());
+        _diskCache = dataOptions.DiskCacheDir is null ? null : DiskBlockCache.Open(dataOptions, meta.Fs, loggers.CreateLogger<DiskBlockCache>());
+        Data = new DataClient(meta, store, new ChunkIdPool(chunkIds), dataOptions, loggers.CreateLogger<DataClient>(), _diskCache);
         _trash = new TrashCollector(meta, store, loggers.CreateLogger<TrashCollector>());
         Vfs = new CurveVfs(meta, Data, vfsOptions, loggers.CreateLogger<CurveVfs>());
     }
@@ -57,6 +60,7 @@ public sealed class ClientStack : IAsyncDisposable
         var flushed = await Data.FlushAllAsync().ConfigureAwait(false);
         if (flushed != Errno.Ok) _logger.LogError("buffered writes could not be flushed at shutdown: {Errno}", flushed);
         await Data.StopReadAheadAsync().ConfigureAwait(false);
+        if (_diskCache is not null) await _diskCache.DisposeAsync().ConfigureAwait(false);
         await _trash.DisposeAsync().ConfigureAwait(false);
         await _store.DisposeAsync().ConfigureAwait(false);
         await Meta.DisposeAsync().ConfigureAwait(false);

@@ -176,6 +176,8 @@ public static class MountRunner
         if (!SizeParser.TryParse(request.BlockSize, out var block) || block > uint.MaxValue) { error = $"invalid --block-size '{request.BlockSize}'"; return false; }
         if (!SizeParser.TryParse(request.CacheSize, out var cache)) { error = $"invalid --cache-size '{request.CacheSize}'"; return false; }
         if (!SizeParser.TryParse(request.ReadAhead, out var readAhead)) { error = $"invalid --read-ahead '{request.ReadAhead}'"; return false; }
+        if (!SizeParser.TryParse(request.DiskCacheSize, out var diskCacheSize) || diskCacheSize < (16 << 20)) { error = $"invalid --disk-cache-size '{request.DiskCacheSize}' (at least 16M)"; return false; }
+        if (request.DiskCache is not null && File.Exists(request.DiskCache)) { error = $"--disk-cache {request.DiskCache} is a file: give a directory (it is created when missing)"; return false; }
         if (!SizeParser.TryParse(request.BufferSize, out var buffer) || buffer < (1 << 20)) { error = $"invalid --buffer-size '{request.BufferSize}' (at least 1M)"; return false; }
         try
         {
@@ -189,7 +191,11 @@ public static class MountRunner
         if (request.EntryTimeout < 0 || request.AttrTimeout < 0) { error = "timeouts cannot be negative"; return false; }
         if (request.Threads is < 1 or > 1024) { error = "--threads must be between 1 and 1024"; return false; }
         if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Contains(',') || request.Name.Contains('/')) { error = $"invalid --name '{request.Name}'"; return false; }
-        data = new DataClientOptions { BlockCacheBytes = cache, WriteBudgetBytes = buffer, ReadAheadMaxBytes = readAhead };
+        data = new DataClientOptions
+        {
+            BlockCacheBytes = cache, WriteBudgetBytes = buffer, ReadAheadMaxBytes = readAhead,
+            DiskCacheDir = request.DiskCache is null ? null : Path.GetFullPath(request.DiskCache), DiskCacheBytes = diskCacheSize,
+        };
         vfs = new VfsOptions
         {
             EntryTimeoutSeconds = request.EntryTimeout,

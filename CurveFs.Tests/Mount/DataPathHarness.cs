@@ -27,10 +27,11 @@ public sealed class DataPathHarness : IAsyncDisposable
     private readonly LocalChunkIdCounter _chunkIds;
     private readonly List<ClientStack> _clients = [];
 
-    public DataPathHarness(DataClientOptions? data = null)
+    /// <param name="fsUuid">The filesystem's UUID: a new one when null, "" for a filesystem from before UUIDs.</param>
+    public DataPathHarness(DataClientOptions? data = null, string? fsUuid = null)
     {
         _copyset = LocalCopyset.Open(Path.Combine(_dir, "meta"), new LocalCopysetOptions(), NullLogger.Instance);
-        _meta = new EmbeddedMetaClient(_copyset, new FsInfo(1, "test", ChunkSize, BlockSize, FsInfo.DefaultCapacity));
+        _meta = new EmbeddedMetaClient(_copyset, new FsInfo(1, "test", ChunkSize, BlockSize, FsInfo.DefaultCapacity, fsUuid ?? FsInfo.NewUuid()));
         Assert.Equal(Errno.Ok, _meta.InitializeAsync(0, 0, 0x1FF).AsTask().Result);
         _chunkIds = new LocalChunkIdCounter(Path.Combine(_dir, "chunkid"));
         Store = new CountingObjectStore(new LocalDirObjectStore(Path.Combine(_dir, "objects"), durable: false));
@@ -48,6 +49,13 @@ public sealed class DataPathHarness : IAsyncDisposable
         var client = new ClientStack(new SharedMeta(_meta), new SharedStore(Store), _chunkIds, data ?? new DataClientOptions(), new VfsOptions(), NullLoggerFactory.Instance);
         _clients.Add(client);
         return client;
+    }
+
+    /// <summary>Disposes a client from <see cref="NewClient"/> now (an unmount), not with the harness.</summary>
+    public async Task CloseClientAsync(ClientStack client)
+    {
+        Assert.True(_clients.Remove(client));
+        await client.DisposeAsync();
     }
 
     /// <summary>Creates a file with the given content through a client's VFS and closes it (which commits).</summary>
