@@ -23,7 +23,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 missing=()
-for pkg in fio gcc libfuse3-dev fuse3 tar coreutils; do
+for pkg in fio gcc libfuse3-dev fuse3 tar coreutils etcd-server; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -39,6 +39,8 @@ if [ -z "${CURVEFS_BENCH_S3_ENDPOINT:-}" ] && [ ! -x .deps/node_modules/.bin/s3r
   echo "bench/run.sh: installing s3rver (the S3 endpoint of the cluster and raw S3 runs)" >&2
   npm install --prefix .deps --no-audit --no-fund --loglevel=error s3rver@3.7.1 >/dev/null
 fi
+# The cluster target is a playground (etcd, S3, MDS, metaservers): it finds s3rver here.
+[ -z "${CURVEFS_S3RVER:-}" ] && [ -x .deps/node_modules/.bin/s3rver ] && export CURVEFS_S3RVER="$PWD/.deps/node_modules/.bin/s3rver"
 
 # Mounts left by an interrupted run would make their directories hang.
 { grep -o ' /tmp/curvefs-bench-[^ ]*/mnt' /proc/self/mounts 2>/dev/null || true; } | while read -r m; do fusermount3 -uz "$m" 2>/dev/null || true; done

@@ -4,9 +4,10 @@ using CurveFs.Benchmarks.Infra;
 namespace CurveFs.Benchmarks.Targets;
 
 /// <summary>
-/// A 3-replica playground cluster (<c>curvefs playground up</c>: three curvefs-metaserver processes on
-/// loopback) mounted with its data in S3 instead of the playground's local object directory: the mount
-/// command the playground prints, with <c>--storage s3://BUCKET/PREFIX?endpoint=...</c>.
+/// A playground cluster (<c>curvefs playground up</c>: etcd, an S3 server, 2 MDS and three curvefs-metaserver
+/// processes replicating 3 copysets on loopback) mounted through its MDS, with the data in the benchmark's own
+/// S3 service (the raw-S3 baseline's) rather than the playground's: the mount command the playground prints,
+/// with <c>--storage s3://BUCKET/PREFIX?endpoint=...</c>.
 /// </summary>
 public sealed class ClusterTarget : BenchTarget
 {
@@ -29,9 +30,9 @@ public sealed class ClusterTarget : BenchTarget
         try
         {
             var up = ProcessRunner.RunChecked(curvefs, ["playground", "up", _playground], PlaygroundTimeout);
-            var (metaServers, fsName) = ParseMountCommand(up.StandardOutput);
+            var (mds, fsName) = ParseMountCommand(up.StandardOutput);
             _mount = new CurveFsMount(curvefs, Path.Combine(_dir.Path, "mnt"),
-                ["--metaservers", metaServers, "--fs", fsName, "--storage", s3.StorageUrl(_prefix)],
+                ["--mds", mds, "--fs", fsName, "--storage", s3.StorageUrl(_prefix)],
                 Path.Combine(_dir.Path, "curvefs.log"));
             _mount.Mount();
         }
@@ -48,9 +49,9 @@ public sealed class ClusterTarget : BenchTarget
 
     public override void DropClientCaches() => _mount.Remount();
 
-    /// <summary>The metaserver addresses and filesystem name in the mount command <c>playground up</c> prints
-    /// (<c>curvefs mount --metaservers A,B,C --fs NAME --storage local:DIR MNT</c>).</summary>
-    public static (string MetaServers, string FsName) ParseMountCommand(string playgroundOutput)
+    /// <summary>The MDS addresses and filesystem name in the mount command <c>playground up</c> prints
+    /// (<c>curvefs mount --mds A,B --fs NAME MNT</c>).</summary>
+    public static (string Mds, string FsName) ParseMountCommand(string playgroundOutput)
     {
         var line = playgroundOutput.Split('\n').Select(l => l.Trim())
             .LastOrDefault(l => l.StartsWith("curvefs mount ", StringComparison.Ordinal))
@@ -61,9 +62,9 @@ public sealed class ClusterTarget : BenchTarget
             var at = Array.IndexOf(words, option);
             return at >= 0 && at + 1 < words.Length ? words[at + 1] : null;
         }
-        var metaServers = ValueOf("--metaservers") ?? throw new InvalidOperationException($"no --metaservers in the mount command '{line}'");
+        var mds = ValueOf("--mds") ?? throw new InvalidOperationException($"no --mds in the mount command '{line}'");
         var fsName = ValueOf("--fs") ?? throw new InvalidOperationException($"no --fs in the mount command '{line}'");
-        return (metaServers, fsName);
+        return (mds, fsName);
     }
 
     private void StopPlayground()

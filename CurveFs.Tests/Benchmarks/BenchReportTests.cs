@@ -106,19 +106,19 @@ public class BenchReportTests
     }
 
     [Fact]
-    public void ParseMountCommand_FindsMetaserversAndFsInThePlaygroundOutput()
+    public void ParseMountCommand_FindsTheMdsAndFsInThePlaygroundOutput()
     {
         var output = """
-            curvefs playground: started 3 metaservers, waiting for a leader...
-            metaserver leader 1234 127.0.0.1:40001
+            curvefs playground: started 2 mds process(es), waiting for them to serve ...
+            mds leader 1234 127.0.0.1:40001
 
             Mount it with:
-              curvefs mount --metaservers 127.0.0.1:40001,127.0.0.1:40002,127.0.0.1:40003 --fs playground --storage local:/tmp/pg/objects /tmp/pg/mnt
+              curvefs mount --mds 127.0.0.1:40001,127.0.0.1:40002 --fs playground /tmp/pg/mnt
             """;
 
-        var (metaServers, fsName) = ClusterTarget.ParseMountCommand(output);
+        var (mds, fsName) = ClusterTarget.ParseMountCommand(output);
 
-        Assert.Equal("127.0.0.1:40001,127.0.0.1:40002,127.0.0.1:40003", metaServers);
+        Assert.Equal("127.0.0.1:40001,127.0.0.1:40002", mds);
         Assert.Equal("playground", fsName);
         Assert.Throws<InvalidOperationException>(() => ClusterTarget.ParseMountCommand("curvefs playground: no leader"));
     }
