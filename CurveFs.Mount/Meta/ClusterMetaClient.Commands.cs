@@ -22,7 +22,7 @@ public sealed partial class ClusterMetaClient
         {
             // Each attempt is a new request: the failed attempt's answer is stored under its number.
             var result = await ExecuteNumberedAsync(copyset, command, cancellationToken).ConfigureAwait(false);
-            if (result.Error == Errno.EAGAIN && result.LockedBy is { } held && StillPatient(started))
+            if (result.Error == Errno.EAGAIN && result.LockedBy is { } held && _coordinator.StillPatient(started))
             {
                 await ResolveAsync(held, copyset, cancellationToken).ConfigureAwait(false);
                 continue;
@@ -75,10 +75,6 @@ public sealed partial class ClusterMetaClient
         if (!await _coordinator.ResolveAsync(Fs.FsId, held, lockedCopyset, cancellationToken).ConfigureAwait(false))
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>A request keeps waiting on locks for <see cref="TxCoordinator.LockPatience"/>: a dead client's
-    /// lock is resolved once old enough, so waiting that long ends in an answer rather than EAGAIN.</summary>
-    private bool StillPatient(long startedTicks) => Environment.TickCount64 - startedTicks < (long)_coordinator.LockPatience.TotalMilliseconds;
 
     /// <summary>Trash entries live with their inode: remove each batch from its own copyset.</summary>
     private async ValueTask<MetaResult> RemoveTrashAsync(RemoveTrashCommand command, CancellationToken cancellationToken)

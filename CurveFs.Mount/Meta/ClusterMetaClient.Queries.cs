@@ -30,7 +30,7 @@ public sealed partial class ClusterMetaClient
         while (true)
         {
             var result = await QueryOnceAsync(copyset, query, cancellationToken).ConfigureAwait(false);
-            if (result.Error != Errno.EAGAIN || result.LockedBy is not { } held || !StillPatient(started)) return result;
+            if (result.Error != Errno.EAGAIN || result.LockedBy is not { } held || !_coordinator.StillPatient(started)) return result;
             await ResolveAsync(held, copyset, cancellationToken).ConfigureAwait(false);
         }
     }

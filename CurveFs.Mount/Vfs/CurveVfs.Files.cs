@@ -17,12 +17,15 @@ public sealed partial class CurveVfs
         if (error != Errno.Ok) return error;
         // Close-to-open: what another client committed before this open must be visible now, both in
         // our slice cache and in the kernel's page cache (kept only if the file is unchanged).
-        if (!data.HasPendingWrites(ino)) data.Invalidate(ino);
         var keepCache = _pageCache.OpenMayKeepCache(ino, inode.MtimeNs, inode.Length);
-        if (!data.HasPendingWrites(ino) && _kernelAttrs.IsStale(ino, inode.MtimeNs, inode.Length))
+        if (!data.HasPendingWrites(ino))
         {
-            _kernelAttrs.Forget(ino);
-            KernelNotifier?.InvalidateAttributes(ino);
+            data.Invalidate(ino);
+            if (_kernelAttrs.IsStale(ino, inode.MtimeNs, inode.Length))
+            {
+                _kernelAttrs.Forget(ino);
+                KernelNotifier?.InvalidateAttributes(ino);
+            }
         }
         return new OpenReply(_open.Open(ino, flags, isDirectory: false), KeepCache: keepCache);
     }

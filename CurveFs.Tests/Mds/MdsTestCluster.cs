@@ -3,6 +3,7 @@ using CurveFs.Common.Rpc;
 using CurveFs.Mds.Etcd;
 using CurveFs.Mds.Hosting;
 using CurveFs.Tests.Infrastructure;
+using CurveFs.Tests.Rpc;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -57,9 +58,9 @@ internal sealed class MdsTestCluster : IAsyncDisposable
 
     /// <summary>A metaserver (one in-process copyset on loopback) registered with the MDS, so CreateFs can
     /// initialize filesystems on it. Dispose it after the cluster.</summary>
-    public async Task<CurveFs.Tests.Rpc.RpcTestHost> AddMetaServerAsync()
+    public async Task<RpcTestHost> AddMetaServerAsync()
     {
-        var host = await CurveFs.Tests.Rpc.RpcTestHost.StartAsync();
+        var host = await RpcTestHost.StartAsync();
         using var client = Client();
         await client.RegisterMetaServerAsync(new RegisterMetaServerRequest
         {

@@ -143,8 +143,11 @@ public sealed class CrossCopysetOperations(uint fsId, ICopysetAccess copysets, I
 
     private async ValueTask<MetaResult> WithRetriesAsync(Func<Task<Plan>> plan, Caller caller, CancellationToken cancellationToken)
     {
+        // Attempts that lost to a changing namespace are counted; waiting on a lock is not an attempt while the
+        // coordinator's lock patience lasts (a dead client's lock becomes resolvable within it).
         var started = Environment.TickCount64;
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        var attempts = 0;
+        while (attempts < MaxAttempts)
         {
             Plan planned;
             try
@@ -154,6 +157,7 @@ public sealed class CrossCopysetOperations(uint fsId, ICopysetAccess copysets, I
             catch (LockedException locked)
             {
                 await ResolveOrWaitAsync(locked.Lock, locked.Copyset, cancellationToken).ConfigureAwait(false);
+                if (!coordinator.StillPatient(started)) attempts++;
                 continue;
             }
             if (planned.Answer is { } answer) return answer;
@@ -170,10 +174,13 @@ public sealed class CrossCopysetOperations(uint fsId, ICopysetAccess copysets, I
             if (result.LockedBy is { } held)
             {
                 await ResolveOrWaitAsync(held, failedCopyset, cancellationToken).ConfigureAwait(false);
-                // Waiting for a young lock to be finished or to age is not a failed attempt.
-                if (Environment.TickCount64 - started < (long)coordinator.LockPatience.TotalMilliseconds) attempt--;
+                if (!coordinator.StillPatient(started)) attempts++;
             }
-            else await Task.Delay(LockWait, cancellationToken).ConfigureAwait(false);
+            else
+            {
+                await Task.Delay(LockWait, cancellationToken).ConfigureAwait(false);
+                attempts++;
+            }
         }
         logger.LogError("gave up after {Attempts} attempts: the namespace kept changing or stayed locked", MaxAttempts);
         return MetaResult.Fail(Errno.EIO);

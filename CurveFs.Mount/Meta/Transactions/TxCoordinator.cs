@@ -24,6 +24,10 @@ public sealed class TxCoordinator(ICopysetAccess copysets, ILogger logger)
     /// client to become old enough to resolve, and then some.</summary>
     public TimeSpan LockPatience => ResolveTimeout + TimeSpan.FromSeconds(5);
 
+    /// <summary>Whether a request that started at <paramref name="startedTicks"/> (Environment.TickCount64) may
+    /// still wait on locks: waiting that long ends in a resolved answer rather than EAGAIN.</summary>
+    public bool StillPatient(long startedTicks) => Environment.TickCount64 - startedTicks < (long)LockPatience.TotalMilliseconds;
+
     /// <summary>Test hook: called with the name of each step ("prepared:N", "committed-primary", "committed:N"); throwing stops the coordinator there, as a crash would.</summary>
     public Action<string>? StepHook { get; init; }
 
