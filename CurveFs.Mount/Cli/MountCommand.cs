@@ -30,6 +30,7 @@ public static class MountCommand
         var readAhead = new Option<string>("--read-ahead") { Description = "Largest read-ahead window of a sequential reader (at most half of --cache-size; 0 turns it off).", DefaultValueFactory = _ => "64M" };
         var diskCache = new Option<string?>("--disk-cache") { Description = "Keep fetched data blocks in this local directory too, across mounts (checksummed; a subdirectory per filesystem). Off by default.", HelpName = "DIR" };
         var diskCacheSize = new Option<string>("--disk-cache-size") { Description = "The most the disk cache holds; least recently used blocks are deleted first.", DefaultValueFactory = _ => "10G" };
+        var diskCacheFreeRatio = new Option<double>("--disk-cache-free-ratio") { Description = "The share of the disk cache's disk kept free: blocks are evicted, or not cached, rather than go below it (0 to 0.9).", DefaultValueFactory = _ => 0.1 };
         var bufferSize = new Option<string>("--buffer-size") { Description = "Memory budget for written data of all files together, buffered or being uploaded; writers wait while it is used.", DefaultValueFactory = _ => "256M" };
         var entryTimeout = new Option<double>("--entry-timeout") { Description = "Seconds the kernel may cache names.", DefaultValueFactory = _ => 1.0 };
         var attrTimeout = new Option<double>("--attr-timeout") { Description = "Seconds the kernel may cache attributes.", DefaultValueFactory = _ => 1.0 };
@@ -39,7 +40,7 @@ public static class MountCommand
 
         var command = new Command("mount", "Mount a CurveFs filesystem.")
         {
-            mountPoint, local, mds, metaServers, fs, storage, fuseOptions, background, name, chunkSize, blockSize, cacheSize, readAhead, diskCache, diskCacheSize, bufferSize, entryTimeout, attrTimeout, threads, logFile, verbose,
+            mountPoint, local, mds, metaServers, fs, storage, fuseOptions, background, name, chunkSize, blockSize, cacheSize, readAhead, diskCache, diskCacheSize, diskCacheFreeRatio, bufferSize, entryTimeout, attrTimeout, threads, logFile, verbose,
         };
         command.SetAction(result =>
         {
@@ -60,6 +61,7 @@ public static class MountCommand
                 ReadAhead: result.GetValue(readAhead)!,
                 DiskCache: result.GetValue(diskCache),
                 DiskCacheSize: result.GetValue(diskCacheSize)!,
+                DiskCacheFreeRatio: result.GetValue(diskCacheFreeRatio),
                 EntryTimeout: result.GetValue(entryTimeout),
                 AttrTimeout: result.GetValue(attrTimeout),
                 Threads: result.GetValue(threads),
@@ -74,5 +76,5 @@ public static class MountCommand
 /// <summary>The parsed mount command line.</summary>
 public sealed record MountRequest(
     string MountPoint, string? DataDir, string? Mds, string? MetaServers, string? FsName, string? Storage, List<string> FuseOptions, bool Background, string Name,
-    string ChunkSize, string BlockSize, string CacheSize, string BufferSize, string ReadAhead, string? DiskCache, string DiskCacheSize,
+    string ChunkSize, string BlockSize, string CacheSize, string BufferSize, string ReadAhead, string? DiskCache, string DiskCacheSize, double DiskCacheFreeRatio,
     double EntryTimeout, double AttrTimeout, int Threads, string? LogFile, bool Verbose);

@@ -29,4 +29,13 @@ public sealed record DataClientOptions
     /// <summary>Bytes of fetched blocks waiting to be written to the disk cache; blocks beyond it are not
     /// cached, so reads never wait for the cache disk.</summary>
     public long DiskCacheWriteQueueBytes { get; init; } = 64L << 20;
+    /// <summary>The share of the cache disk that must stay free: before writing a block the cache deletes its
+    /// least recently used blocks, or skips the block, rather than take the disk below it.</summary>
+    public double DiskCacheFreeRatio { get; init; } = 0.1;
+    /// <summary>(available, total) bytes of the filesystem holding a directory; tests replace it.</summary>
+    public Func<string, (long Available, long Total)> DiskSpace { get; init; } = static path =>
+    {
+        var drive = new DriveInfo(path);
+        return (drive.AvailableFreeSpace, drive.TotalSize);
+    };
 }

@@ -177,6 +177,7 @@ public static class MountRunner
         if (!SizeParser.TryParse(request.CacheSize, out var cache)) { error = $"invalid --cache-size '{request.CacheSize}'"; return false; }
         if (!SizeParser.TryParse(request.ReadAhead, out var readAhead)) { error = $"invalid --read-ahead '{request.ReadAhead}'"; return false; }
         if (!SizeParser.TryParse(request.DiskCacheSize, out var diskCacheSize) || diskCacheSize < (16 << 20)) { error = $"invalid --disk-cache-size '{request.DiskCacheSize}' (at least 16M)"; return false; }
+        if (request.DiskCacheFreeRatio is < 0 or > 0.9 || double.IsNaN(request.DiskCacheFreeRatio)) { error = $"invalid --disk-cache-free-ratio {request.DiskCacheFreeRatio} (from 0 to 0.9)"; return false; }
         if (request.DiskCache is not null && File.Exists(request.DiskCache)) { error = $"--disk-cache {request.DiskCache} is a file: give a directory (it is created when missing)"; return false; }
         if (!SizeParser.TryParse(request.BufferSize, out var buffer) || buffer < (1 << 20)) { error = $"invalid --buffer-size '{request.BufferSize}' (at least 1M)"; return false; }
         try
@@ -195,6 +196,7 @@ public static class MountRunner
         {
             BlockCacheBytes = cache, WriteBudgetBytes = buffer, ReadAheadMaxBytes = readAhead,
             DiskCacheDir = request.DiskCache is null ? null : Path.GetFullPath(request.DiskCache), DiskCacheBytes = diskCacheSize,
+            DiskCacheFreeRatio = request.DiskCacheFreeRatio,
         };
         vfs = new VfsOptions
         {

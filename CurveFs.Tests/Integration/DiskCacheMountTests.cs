@@ -40,4 +40,24 @@ public sealed class DiskCacheMountTests
             Directory.Delete(cacheDir, recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData("--disk-cache-free-ratio", "2", "invalid --disk-cache-free-ratio")]
+    [InlineData("--disk-cache-size", "1M", "invalid --disk-cache-size")]
+    public void BadDiskCacheOption_IsRefusedWithAClearError(string option, string value, string message)
+    {
+        var dir = Directory.CreateTempSubdirectory("curvefs-it-badopt-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "mnt"));
+            var result = Shell.Run($"'{Binaries.Curvefs}' mount --local '{dir}/data' --disk-cache '{dir}/cache' {option} {value} '{dir}/mnt'");
+            Assert.NotEqual(0, result.ExitCode);
+            Assert.Contains(message, result.Stdout + result.Stderr);
+            Assert.False(Directory.Exists(Path.Combine(dir, "data")), "nothing is created for a refused mount");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

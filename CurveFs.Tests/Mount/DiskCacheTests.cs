@@ -117,6 +117,34 @@ public sealed class DiskCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task ShortOfFreeSpace_EvictsOldBlocksFirst_ThenSkipsWhatCannotFit()
+    {
+        await using var h = new DataPathHarness();
+        var content = RandomNumberGenerator.GetBytes(16 * Block);
+        var ino = await DataPathHarness.CreateFileAsync(h.Vfs, "f", content);
+        const long blockFile = Block + DiskCacheFile.TrailerLength;
+        // A disk of 100 block files, 82 used by others: keeping 10 % free leaves room for 8 blocks.
+        const long total = 100 * blockFile;
+        var usedByOthers = 82 * blockFile;
+        (long, long) Space(string _) => (total - Interlocked.Read(ref usedByOthers) - CacheFiles().Sum(f => new FileInfo(f).Length), total);
+        var client = h.NewClient(WithDiskCache(readAhead: 0) with { DiskCacheFreeRatio = 0.1, DiskSpace = Space });
+        Assert.Equal(content, await ReadAllAsync(h, client, ino, content.Length));
+        var disk = client.Data.DiskCache!;
+        Assert.Equal(16, disk.Written);
+        Assert.Equal(8, disk.Files);
+        Assert.Equal(8, CacheFiles().Length);
+        Assert.Equal(0, disk.SkippedForSpace);
+
+        // Others fill the disk further: the cache gives back all it has and caches nothing more.
+        Interlocked.Exchange(ref usedByOthers, 95 * blockFile);
+        var other = await DataPathHarness.CreateFileAsync(h.Vfs, "g", RandomNumberGenerator.GetBytes(2 * Block));
+        Assert.Equal(2 * Block, (await ReadAllAsync(h, client, other, 2 * Block)).Length);
+        Assert.Equal(2, disk.SkippedForSpace);
+        Assert.Empty(CacheFiles());
+        Assert.Equal(0, disk.Files);
+    }
+
+    [Fact]
     public async Task RecreatedFilesystem_WithTheSameObjectKeys_DoesNotSeeTheOldBlocks()
     {
         var oldContent = RandomNumberGenerator.GetBytes(4 * Block);

@@ -26,17 +26,22 @@ public sealed class DiskBlockCache : IAsyncDisposable
     private readonly FileStream _lock;
     private readonly ILogger _logger;
     private readonly long _queueLimit;
+    private readonly double _freeRatio;
+    private readonly Func<string, (long Available, long Total)> _diskSpace;
     private readonly Channel<(string Key, byte[] Data)> _queue = Channel.CreateUnbounded<(string, byte[])>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private long _queuedBytes;
-    private long _hits, _misses, _corrupt, _written, _skipped, _evicted, _errors;
+    private long _spaceEvictions;
+    private long _hits, _misses, _corrupt, _written, _skipped, _skippedForSpace, _evicted, _errors;
 
-    private DiskBlockCache(string root, FileStream lockFile, DiskCacheIndex index, long queueLimit, ILogger logger)
+    private DiskBlockCache(string root, FileStream lockFile, DiskCacheIndex index, DataClientOptions options, ILogger logger)
     {
         _root = root;
         _lock = lockFile;
         _index = index;
-        _queueLimit = queueLimit;
+        _queueLimit = options.DiskCacheWriteQueueBytes;
+        _freeRatio = options.DiskCacheFreeRatio;
+        _diskSpace = options.DiskSpace;
         _logger = logger;
         _writer = Task.Run(WriteLoopAsync);
     }
@@ -54,6 +59,8 @@ public sealed class DiskBlockCache : IAsyncDisposable
     public long Written => Interlocked.Read(ref _written);
     /// <summary>Blocks not cached because the write queue was full.</summary>
     public long Skipped => Interlocked.Read(ref _skipped);
+    /// <summary>Blocks not cached because the disk was short of free space even after evicting.</summary>
+    public long SkippedForSpace => Interlocked.Read(ref _skippedForSpace);
     public long Evicted => Interlocked.Read(ref _evicted);
 
     /// <summary>
@@ -100,7 +107,7 @@ public sealed class DiskBlockCache : IAsyncDisposable
             var (files, bytes, evicted) = Scan(root, index, logger);
             logger.LogInformation("disk cache {Dir}: {Files} blocks, {Bytes} bytes of {Capacity}{Evicted}", root, files, bytes, options.DiskCacheBytes,
                 evicted > 0 ? $" ({evicted} evicted to fit the size limit)" : "");
-            return new DiskBlockCache(root, lockFile, index, options.DiskCacheWriteQueueBytes, logger);
+            return new DiskBlockCache(root, lockFile, index, options, logger);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -218,6 +225,11 @@ public sealed class DiskBlockCache : IAsyncDisposable
     {
         var relative = DiskCacheFile.RelativePath(key);
         if (_index.Contains(relative)) return;
+        if (!MakeRoomOnDisk(data.Length + DiskCacheFile.TrailerLength))
+        {
+            Interlocked.Increment(ref _skippedForSpace);
+            return;
+        }
         var path = Path.Combine(_root, relative);
         try
         {
@@ -234,6 +246,34 @@ public sealed class DiskBlockCache : IAsyncDisposable
             DiskCacheFile.TryDelete(Path.Combine(_root, victim));
             Interlocked.Increment(ref _evicted);
         }
+    }
+
+    /// <summary>Whether a file of <paramref name="bytes"/> fits while the disk keeps its free share; evicts the
+    /// least recently used blocks to make it fit. Other programs fill the disk too: the size limit alone
+    /// does not keep the cache from taking the last free bytes.</summary>
+    private bool MakeRoomOnDisk(long bytes)
+    {
+        long shortBy;
+        try
+        {
+            var (available, total) = _diskSpace(_root);
+            shortBy = bytes + (long)(total * _freeRatio) - available;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            LogError(e, "checking free space of", _root);
+            return false;
+        }
+        if (shortBy <= 0) return true;
+        var victims = _index.EvictOldest(shortBy, out var freed);
+        foreach (var victim in victims)
+        {
+            DiskCacheFile.TryDelete(Path.Combine(_root, victim));
+            Interlocked.Increment(ref _evicted);
+        }
+        if (victims.Count > 0 && BitOperations.IsPow2(Interlocked.Increment(ref _spaceEvictions)))
+            _logger.LogWarning("disk cache {Dir}: the disk is short of free space (keeping {Ratio:P0} free); evicted {Count} blocks", _root, _freeRatio, victims.Count);
+        return freed >= shortBy;
     }
 
     private static void TryTouch(string path, DateTime nowUtc)

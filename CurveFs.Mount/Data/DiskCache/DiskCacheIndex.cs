@@ -68,6 +68,22 @@ internal sealed class DiskCacheIndex(long capacityBytes)
         }
     }
 
+    /// <summary>Forgets least recently used files until at least <paramref name="bytes"/> are freed (or none
+    /// is left) and returns them, to delete, with the bytes they hold.</summary>
+    public List<string> EvictOldest(long bytes, out long freed)
+    {
+        lock (_lock)
+        {
+            var victims = new List<string>();
+            for (freed = 0; freed < bytes && _lru.First is { } oldest; freed += oldest.Value.Size)
+            {
+                victims.Add(oldest.Value.Path);
+                RemoveLocked(oldest.Value.Path);
+            }
+            return victims;
+        }
+    }
+
     public void Remove(string path)
     {
         lock (_lock) RemoveLocked(path);
