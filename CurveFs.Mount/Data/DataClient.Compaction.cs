@@ -30,7 +30,7 @@ public sealed partial class DataClient
     /// <summary>Offers a chunk whose slice list a read fetched.</summary>
     private void NoteIfFragmented(ulong ino, ulong chunkIndex, List<SliceRecord> slices)
     {
-        if (CompactionPolicy.NeedsCompaction(slices, options.CompactionSliceThreshold)) _candidates.Add(ino, chunkIndex);
+        if (CompactionPolicy.NeedsCompaction(slices, options.CompactionSliceThreshold, Fs.BlockSize)) _candidates.Add(ino, chunkIndex);
     }
 
     /// <summary>Offers the chunks this client has committed many slices to since it last offered them,
@@ -60,7 +60,7 @@ public sealed partial class DataClient
         var fetched = await meta.GetSlicesAsync(ino, chunkIndex, cancellationToken).ConfigureAwait(false);
         if (!fetched.Ok) return fetched.Error == Errno.ENOENT ? CompactionOutcome.Stale : Failed("listing its slices", fetched.Error);
         var slices = fetched.Value.ConvertAll(s => s.Slice);
-        if (!CompactionPolicy.NeedsCompaction(slices, options.CompactionSliceThreshold)) return CompactionOutcome.NotNeeded;
+        if (!CompactionPolicy.NeedsCompaction(slices, options.CompactionSliceThreshold, Fs.BlockSize)) return CompactionOutcome.NotNeeded;
 
         var (from, to) = CompactionPolicy.Extent(slices);
         var data = new byte[to - from];

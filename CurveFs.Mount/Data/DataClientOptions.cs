@@ -22,7 +22,7 @@ public sealed record DataClientOptions
 
     // Compaction (see docs/data-layout.md).
 
-    /// <summary>A chunk with more slices than this is rewritten as one slice in the background.</summary>
+    /// <summary>A chunk with more slices shorter than a block than this is rewritten as one slice in the background.</summary>
     public int CompactionSliceThreshold { get; init; } = 16;
     /// <summary>Chunks compacted at once (each holds up to a chunk of data in memory meanwhile). 0 turns compaction off.</summary>
     public int CompactionConcurrency { get; init; } = 1;

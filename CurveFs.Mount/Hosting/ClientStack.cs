@@ -20,6 +20,7 @@ public sealed class ClientStack : IAsyncDisposable
     private readonly IObjectStore _store;
     private readonly TrashCollector _trash;
     private readonly ChunkCompactor _compactor;
+    private readonly bool _readOnly;
     private readonly ILogger _logger;
     private readonly DiskBlockCache? _diskCache;
 
@@ -32,6 +33,7 @@ public sealed class ClientStack : IAsyncDisposable
         Data = new DataClient(meta, store, new ChunkIdPool(chunkIds), dataOptions, loggers.CreateLogger<DataClient>(), _diskCache);
         _trash = new TrashCollector(meta, store, loggers.CreateLogger<TrashCollector>());
         _compactor = new ChunkCompactor(Data, dataOptions, loggers.CreateLogger<ChunkCompactor>());
+        _readOnly = vfsOptions.ReadOnly;
         Vfs = new CurveVfs(meta, Data, vfsOptions, loggers.CreateLogger<CurveVfs>());
     }
 
@@ -52,7 +54,7 @@ public sealed class ClientStack : IAsyncDisposable
             if (orphans.Count > 0) _logger.LogInformation("deleted {Count} files that were unlinked while open", orphans.Count);
         }
         _trash.Start();
-        _compactor.Start();
+        if (!_readOnly) _compactor.Start(); // a read-only mount uploads nothing
     }
 
     /// <summary>Chunks the background compactor rewrote (tests, diagnostics).</summary>
