@@ -17,7 +17,7 @@ namespace CurveFs.Benchmarks.Micro;
 public static class MicroRunner
 {
     public static readonly Type[] Benchmarks =
-        [typeof(SliceMapBenchmarks), typeof(MetaKeysBenchmarks), typeof(MetaCodecBenchmarks), typeof(WriteBufferBenchmarks)];
+        [typeof(SliceMapBenchmarks), typeof(MetaKeysBenchmarks), typeof(MetaCodecBenchmarks), typeof(WriteBufferBenchmarks), typeof(SmallFileBenchmarks)];
 
     public static string? Run(BenchOptions options)
     {

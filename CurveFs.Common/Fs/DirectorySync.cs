@@ -2,8 +2,9 @@ using System.Runtime.InteropServices;
 
 namespace CurveFs.Common.Fs;
 
-/// <summary>fsync of a directory, which makes a rename inside it durable. .NET has no API for this,
-/// so on Linux it calls open(O_RDONLY | O_DIRECTORY) and fsync directly. Elsewhere it does nothing.</summary>
+/// <summary>fsync of a directory, which makes a rename inside it durable, and syncfs of the filesystem
+/// under a directory. .NET has no API for these, so on Linux it calls open(O_RDONLY | O_DIRECTORY) and
+/// fsync or syncfs directly. Elsewhere it does nothing.</summary>
 public static partial class DirectorySync
 {
     private const int EINTR = 4;
@@ -16,7 +17,14 @@ public static partial class DirectorySync
 
     /// <summary>Flushes the directory entry table of <paramref name="directory"/> to disk.</summary>
     /// <exception cref="IOException">open or fsync failed; the message carries the errno text.</exception>
-    public static void Fsync(string directory)
+    public static void Fsync(string directory) => CallOnDirectory(directory, "fsync", FSync);
+
+    /// <summary>syncfs(2): flushes everything written to the filesystem holding <paramref name="directory"/>
+    /// (file data, directory entries, renames) to disk, in one call however many files changed.</summary>
+    /// <exception cref="IOException">open or syncfs failed; the message carries the errno text.</exception>
+    public static void SyncFilesystem(string directory) => CallOnDirectory(directory, "syncfs", SyncFs);
+
+    private static void CallOnDirectory(string directory, string name, Func<int, int> call)
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -37,12 +45,12 @@ public static partial class DirectorySync
             int result;
             do
             {
-                result = FSync(fd);
+                result = call(fd);
             }
             while (result < 0 && Marshal.GetLastPInvokeError() == EINTR);
             if (result < 0)
             {
-                throw Failure("fsync", directory);
+                throw Failure(name, directory);
             }
         }
         finally
@@ -63,6 +71,9 @@ public static partial class DirectorySync
 
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int FSync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    private static partial int SyncFs(int fd);
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);

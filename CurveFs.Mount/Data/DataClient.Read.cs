@@ -8,26 +8,41 @@ namespace CurveFs.Mount.Data;
 // See docs/data-layout.md (reading) and docs/caching.md.
 public sealed partial class DataClient
 {
-    /// <summary>Reads file bytes at offset into destination; returns how many (short at end of file).</summary>
-    /// <param name="committedLength">the file length the metadata service knows; buffered writes may extend it.</param>
+    /// <summary>Reads file bytes at offset into destination; returns how many (short at end of file).
+    /// The file's length is the committed length (asked once and cached until this client changes it or
+    /// the file is opened again: close-to-open) extended by buffered writes.</summary>
     /// <param name="pattern">the open file's access pattern: sequential readers get read-ahead (null: none).</param>
-    public async ValueTask<Result<int>> ReadAsync(ulong ino, long offset, Memory<byte> destination, ulong committedLength, ReadPattern? pattern = null)
+    public async ValueTask<Result<int>> ReadAsync(ulong ino, long offset, Memory<byte> destination, ReadPattern? pattern = null)
     {
         if (offset < 0) return Errno.EINVAL;
         _buffers.TryGetValue(ino, out var buffer);
         for (var attempt = 0; ; attempt++)
         {
             long version = 0;
-            var length = committedLength;
+            ulong pendingEnd = 0;
             if (buffer is not null)
             {
                 lock (buffer.Lock)
                 {
                     version = buffer.CommitVersion;
-                    length = Math.Max(length, buffer.PendingEnd);
+                    pendingEnd = buffer.PendingEnd;
                 }
             }
-            if ((ulong)offset >= length) return 0;
+            // Asked after the version is taken: a commit that lands in between changes the version (so this
+            // attempt is retried), one that landed before has already dropped the cached length.
+            var committed = await GetCommittedLengthAsync(ino).ConfigureAwait(false);
+            if (!committed.Ok) return committed.Error;
+            var committedLength = committed.Value;
+            var length = Math.Max(committedLength, pendingEnd);
+            if ((ulong)offset >= length)
+            {
+                if (buffer is null) return 0;
+                lock (buffer.Lock)
+                {
+                    if (buffer.CommitVersion != version && attempt < 100) continue;
+                }
+                return 0;
+            }
             var count = (int)Math.Min((ulong)destination.Length, length - (ulong)offset);
             var target = destination[..count];
             if (attempt == 0 && pattern is not null) ReadAhead(ino, pattern, offset, count, committedLength);
@@ -172,6 +187,15 @@ public sealed partial class DataClient
             }
         }
         return Errno.Ok;
+    }
+
+    private async ValueTask<Result<ulong>> GetCommittedLengthAsync(ulong ino)
+    {
+        if (_slices.TryGetLength(ino, out var generation) is { } cached) return cached;
+        var attr = await meta.GetAttrAsync(ino).ConfigureAwait(false);
+        if (!attr.Ok) return attr.Error;
+        _slices.StoreLength(ino, generation, attr.Value.Length);
+        return attr.Value.Length;
     }
 
     private async ValueTask<Result<List<SliceRecord>>> GetSlicesAsync(ulong ino, ulong chunkIndex)

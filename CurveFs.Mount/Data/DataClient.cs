@@ -48,6 +48,29 @@ public sealed partial class DataClient(
     /// <summary>Drops cached slice lists of an inode (another client may have changed it, or it was truncated).</summary>
     public void Invalidate(ulong ino) => _slices.Invalidate(ino);
 
+    /// <summary>Drops what reads cached of an inode when the metadata service reports another committed
+    /// length than the cached one.</summary>
+    public void RevalidateLength(ulong ino, ulong committedLength)
+    {
+        if (_slices.TryGetLength(ino, out _) is { } cached && cached != committedLength) _slices.Invalidate(ino);
+    }
+
+    /// <summary>Makes every uploaded object survive a machine crash; fsync calls it before it syncs the
+    /// metadata that names them (the local-directory store defers its fsyncs to here).</summary>
+    public async ValueTask<Errno> SyncObjectsAsync()
+    {
+        try
+        {
+            await store.SyncAsync().ConfigureAwait(false);
+            return Errno.Ok;
+        }
+        catch (ObjectStoreException e)
+        {
+            logger.LogError(e, "{Message}", e.Message);
+            return Errno.EIO;
+        }
+    }
+
     /// <summary>Forgets an inode with nothing pending (the kernel dropped it).</summary>
     public void Forget(ulong ino)
     {

@@ -3,10 +3,10 @@ using CurveFs.Common.Meta;
 namespace CurveFs.Mount.Data;
 
 /// <summary>
-/// Committed slice lists per (inode, chunk index), as fetched from the metadata service. Entries are
-/// dropped when this client commits or truncates, and when a file is opened (close-to-open: another
-/// client may have written it). A per-inode generation keeps a fetch that raced with an invalidation
-/// from caching what it saw.
+/// What reads need from the metadata service, per inode: committed slice lists per chunk index and the
+/// committed file length. Entries are dropped when this client commits, truncates or fallocates, and
+/// when a file is opened (close-to-open: another client may have written it). A per-inode generation
+/// keeps a fetch that raced with an invalidation from caching what it saw.
 /// </summary>
 internal sealed class SliceCache
 {
@@ -16,7 +16,14 @@ internal sealed class SliceCache
     private sealed class InodeEntry
     {
         public long Generation;
+        public ulong? Length;
         public readonly Dictionary<ulong, List<SliceRecord>> Chunks = [];
+    }
+
+    private InodeEntry EntryOf(ulong ino)
+    {
+        if (!_inodes.TryGetValue(ino, out var entry)) _inodes[ino] = entry = new InodeEntry();
+        return entry;
     }
 
     /// <summary>The cached list, or null and the generation to pass to <see cref="Store"/>.</summary>
@@ -24,9 +31,28 @@ internal sealed class SliceCache
     {
         lock (_lock)
         {
-            if (!_inodes.TryGetValue(ino, out var entry)) _inodes[ino] = entry = new InodeEntry();
+            var entry = EntryOf(ino);
             generation = entry.Generation;
             return entry.Chunks.GetValueOrDefault(chunkIndex);
+        }
+    }
+
+    /// <summary>The cached committed length, or null and the generation to pass to <see cref="StoreLength"/>.</summary>
+    public ulong? TryGetLength(ulong ino, out long generation)
+    {
+        lock (_lock)
+        {
+            var entry = EntryOf(ino);
+            generation = entry.Generation;
+            return entry.Length;
+        }
+    }
+
+    public void StoreLength(ulong ino, long generation, ulong length)
+    {
+        lock (_lock)
+        {
+            if (_inodes.TryGetValue(ino, out var entry) && entry.Generation == generation) entry.Length = length;
         }
     }
 
@@ -45,6 +71,7 @@ internal sealed class SliceCache
             if (_inodes.TryGetValue(ino, out var entry))
             {
                 entry.Generation++;
+                entry.Length = null;
                 entry.Chunks.Clear();
             }
         }

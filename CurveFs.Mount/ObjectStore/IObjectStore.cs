@@ -24,7 +24,13 @@ public interface IObjectStore : IAsyncDisposable
     /// <summary>A human-readable description for log lines and errors ("s3://bucket at http://host:port").</summary>
     string Description { get; }
 
+    /// <summary>Stores an object. Once this returns, readers see it and a kill -9 of this process cannot lose
+    /// it; <see cref="SyncAsync"/> makes it survive a machine crash where a put alone does not.</summary>
     Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
+
+    /// <summary>Makes every put that has returned survive a machine crash (fsync's half of the data path).
+    /// Stores whose puts are durable when acknowledged (S3) do nothing.</summary>
+    Task SyncAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Reads bytes [offset, offset + destination.Length) of the object into destination and returns how
     /// many were read: fewer only when the object ends first (0 when offset is at or past its end).</summary>

@@ -16,6 +16,8 @@ public sealed class PrefixedObjectStore(IObjectStore inner, string prefix) : IOb
     public Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
         _inner.PutAsync(_prefix + key, data, cancellationToken);
 
+    public Task SyncAsync(CancellationToken cancellationToken = default) => _inner.SyncAsync(cancellationToken);
+
     public async Task<int> GetAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
     {
         try

@@ -68,6 +68,9 @@ public sealed partial class S3ObjectStore : IObjectStore
 
     public string Description => $"s3://{_bucket}/{_keyPrefix} at {Options.ServiceUrl}";
 
+    /// <summary>Nothing to do: S3 acknowledges a PUT once it is stored durably.</summary>
+    public Task SyncAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     public async Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         string fullKey = FullKey(key);

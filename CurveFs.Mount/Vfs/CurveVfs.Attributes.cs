@@ -10,7 +10,11 @@ public sealed partial class CurveVfs
     public async ValueTask<Result<AttrReply>> GetAttrAsync(RequestContext ctx, ulong ino, ulong? handle)
     {
         var attr = await meta.GetAttrAsync(ino).ConfigureAwait(false);
-        return attr.Ok ? ToAttrReply(attr.Value) : attr.Error;
+        if (!attr.Ok) return attr.Error;
+        // Like NFS: a getattr that finds another length than reads assume (another client wrote the open
+        // file) drops what reads cached, so fstat-then-read (tail -f) sees the new data.
+        data.RevalidateLength(ino, attr.Value.Length);
+        return ToAttrReply(attr.Value);
     }
 
     public async ValueTask<Result<AttrReply>> SetAttrAsync(RequestContext ctx, ulong ino, SetAttrRequest request)
@@ -62,11 +66,16 @@ public sealed partial class CurveVfs
     public async ValueTask<Errno> SetXattrAsync(RequestContext ctx, ulong ino, string name, ReadOnlyMemory<byte> value, int flags)
     {
         if (ReadOnly) return Errno.EROFS;
+        _noXattrs.Forget(ino);
         return (await RunAsync(ctx, new SetXattrCommand { Ino = ino, Name = name, Value = value.ToArray(), Flags = flags }).ConfigureAwait(false)).Error;
     }
 
-    public ValueTask<Result<byte[]>> GetXattrAsync(RequestContext ctx, ulong ino, string name) =>
-        meta.GetXattrAsync(CallerOf(ctx), ino, name);
+    public ValueTask<Result<byte[]>> GetXattrAsync(RequestContext ctx, ulong ino, string name)
+    {
+        // security.* only: reading it needs no permission, so the shortcut cannot hide an EACCES.
+        if (name.StartsWith("security.", StringComparison.Ordinal) && _noXattrs.IsKnownAbsent(ino)) return new(Errno.ENODATA);
+        return meta.GetXattrAsync(CallerOf(ctx), ino, name);
+    }
 
     public async ValueTask<Result<byte[]>> ListXattrAsync(RequestContext ctx, ulong ino)
     {

@@ -11,6 +11,7 @@ public sealed partial class CurveVfs
         var attr = await meta.GetAttrAsync(ino).ConfigureAwait(false);
         if (!attr.Ok) return attr.Error;
         var inode = attr.Value;
+        _noXattrs.Note(inode);
         if (inode.IsDirectory && OpenFlags.Writable(flags)) return Errno.EISDIR;
         if (ReadOnly && (OpenFlags.Writable(flags) || (flags & OpenFlags.Truncate) != 0)) return Errno.EROFS;
         var error = Permissions.CheckOpen(inode, CallerOf(ctx), flags);
@@ -42,12 +43,10 @@ public sealed partial class CurveVfs
         return (ToEntry(result.Inode!), new OpenReply(handle));
     }
 
-    public async ValueTask<Result<int>> ReadAsync(RequestContext ctx, ulong ino, ulong handle, long offset, Memory<byte> destination)
+    public ValueTask<Result<int>> ReadAsync(RequestContext ctx, ulong ino, ulong handle, long offset, Memory<byte> destination)
     {
-        if (_open.Get(handle) is not { } open || (open.Flags & OpenFlags.AccessModeMask) == OpenFlags.WriteOnly) return Errno.EBADF;
-        var attr = await meta.GetAttrAsync(ino).ConfigureAwait(false);
-        if (!attr.Ok) return attr.Error;
-        return await data.ReadAsync(ino, offset, destination, attr.Value.Length, open.ReadPattern).ConfigureAwait(false);
+        if (_open.Get(handle) is not { } open || (open.Flags & OpenFlags.AccessModeMask) == OpenFlags.WriteOnly) return new(Errno.EBADF);
+        return data.ReadAsync(ino, offset, destination, open.ReadPattern);
     }
 
     public async ValueTask<Result<int>> WriteAsync(RequestContext ctx, ulong ino, ulong handle, long offset, ReadOnlyMemory<byte> bytes)
@@ -69,6 +68,7 @@ public sealed partial class CurveVfs
     public async ValueTask<Errno> FsyncAsync(RequestContext ctx, ulong ino, ulong handle, bool dataOnly)
     {
         var error = await data.FlushAsync(ino).ConfigureAwait(false);
+        if (error == Errno.Ok) error = await data.SyncObjectsAsync().ConfigureAwait(false);
         if (error != Errno.Ok) return error;
         return await meta.SyncAsync().ConfigureAwait(false);
     }

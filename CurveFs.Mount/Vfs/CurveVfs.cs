@@ -19,6 +19,7 @@ public sealed partial class CurveVfs(IMetaClient meta, DataClient data, VfsOptio
     private readonly OpenFiles _open = new();
     private readonly PageCacheVersions _pageCache = new();
     private readonly KernelAttrVersions _kernelAttrs = new();
+    private readonly XattrAbsence _noXattrs = new(options.AttrTimeoutSeconds);
 
     /// <summary>Set by the FUSE session once mounted; null in tests that drive the VFS directly.</summary>
     public IKernelNotifier? KernelNotifier { get; set; }
@@ -29,6 +30,7 @@ public sealed partial class CurveVfs(IMetaClient meta, DataClient data, VfsOptio
     {
         var error = data.FlushAllAsync().AsTask().GetAwaiter().GetResult();
         if (error != Errno.Ok) logger.LogError("flushing buffered writes at unmount failed: {Errno}", error);
+        data.SyncObjectsAsync().AsTask().GetAwaiter().GetResult();
         meta.SyncAsync().AsTask().GetAwaiter().GetResult();
     }
 
@@ -36,6 +38,7 @@ public sealed partial class CurveVfs(IMetaClient meta, DataClient data, VfsOptio
     {
         _pageCache.Forget(ino);
         _kernelAttrs.Forget(ino);
+        _noXattrs.Forget(ino);
         if (!_open.IsOpen(ino) && !data.HasPendingWrites(ino)) data.Forget(ino);
     }
 
@@ -54,6 +57,7 @@ public sealed partial class CurveVfs(IMetaClient meta, DataClient data, VfsOptio
         var size = inode.Length;
         if (inode.IsRegular) size = Math.Max(size, data.PendingEnd(inode.Ino));
         if (inode.IsRegular) _kernelAttrs.Told(inode.Ino, inode.MtimeNs, size);
+        _noXattrs.Note(inode);
         return new FileAttr
         {
             Ino = inode.Ino,

@@ -24,7 +24,7 @@ public sealed class DiskCacheMountTests
             var uuidDirs = Directory.GetDirectories(cacheDir);
             Assert.Single(uuidDirs);
             Assert.Equal(11, Directory.GetFiles(uuidDirs[0], "*.blk", SearchOption.AllDirectories).Length);
-            Assert.Contains("disk cache", fs.ReadLog());
+            Assert.Contains("disk cache", fs.WaitForLog("disk cache"));
             // Without the objects, only the disk cache can answer.
             fs.Unmount();
             var objects = Path.Combine(fs.DataDir, "objects");

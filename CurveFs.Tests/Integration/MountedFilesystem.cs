@@ -104,6 +104,19 @@ public sealed class MountedFilesystem : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>Waits until the mount's log contains text (the logger writes in the background) and returns the log.</summary>
+    public string WaitForLog(string text, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        var log = ReadLog();
+        while (!log.Contains(text, StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+            log = ReadLog();
+        }
+        return log;
+    }
+
     public string ReadLog()
     {
         try

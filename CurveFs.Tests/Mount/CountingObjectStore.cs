@@ -20,6 +20,15 @@ public sealed class CountingObjectStore(IObjectStore inner) : ForwardingObjectSt
     public IReadOnlyCollection<string> KeysRead => _gets.Keys.ToList();
     public void Reset() => _gets.Clear();
 
+    /// <summary>Called when the data path asks the store to make its objects durable.</summary>
+    public Action? OnSync { get; set; }
+
+    public override Task SyncAsync(CancellationToken cancellationToken = default)
+    {
+        OnSync?.Invoke();
+        return Inner.SyncAsync(cancellationToken);
+    }
+
     public override string Description => "counting " + Inner.Description;
 
     public override async Task<int> GetAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default)

@@ -46,7 +46,7 @@ public sealed class DataPathHarness : IAsyncDisposable
     /// <summary>Another client over the same metadata and objects, with its own caches.</summary>
     public ClientStack NewClient(DataClientOptions? data = null)
     {
-        var client = new ClientStack(new SharedMeta(_meta), new SharedStore(Store), _chunkIds, data ?? new DataClientOptions(), new VfsOptions(), NullLoggerFactory.Instance);
+        var client = new ClientStack(new SharedMeta(_meta, this), new SharedStore(Store), _chunkIds, data ?? new DataClientOptions(), new VfsOptions(), NullLoggerFactory.Instance);
         _clients.Add(client);
         return client;
     }
@@ -110,19 +110,41 @@ public sealed class DataPathHarness : IAsyncDisposable
     }
 
     /// <summary>Lets several clients share the one metadata client without the first dispose closing it.</summary>
-    private sealed class SharedMeta(IMetaClient inner) : IMetaClient
+    private int _getAttrCalls;
+    private int _getXattrCalls;
+
+    /// <summary>How many attribute lookups all clients sent to the metadata service.</summary>
+    public int GetAttrCalls => Volatile.Read(ref _getAttrCalls);
+    /// <summary>How many extended-attribute reads all clients sent to the metadata service.</summary>
+    public int GetXattrCalls => Volatile.Read(ref _getXattrCalls);
+    /// <summary>Called when a client makes the metadata durable (fsync).</summary>
+    public Action? OnMetaSync { get; set; }
+
+    private sealed class SharedMeta(IMetaClient inner, DataPathHarness harness) : IMetaClient
     {
         public FsInfo Fs => inner.Fs;
         public ulong ClientId => inner.ClientId;
         public ValueTask<MetaResult> ExecuteAsync(MetaCommand command, CancellationToken cancellationToken = default) => inner.ExecuteAsync(command, cancellationToken);
         public ValueTask<Result<InodeRecord>> LookupAsync(Caller caller, ulong parent, ReadOnlyMemory<byte> name, CancellationToken cancellationToken = default) => inner.LookupAsync(caller, parent, name, cancellationToken);
-        public ValueTask<Result<InodeRecord>> GetAttrAsync(ulong ino, CancellationToken cancellationToken = default) => inner.GetAttrAsync(ino, cancellationToken);
+        public ValueTask<Result<InodeRecord>> GetAttrAsync(ulong ino, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref harness._getAttrCalls);
+            return inner.GetAttrAsync(ino, cancellationToken);
+        }
         public ValueTask<Result<List<DirEntryRecord>>> ReadDirAsync(ulong dir, byte[]? startAfter, int limit, bool withAttrs, CancellationToken cancellationToken = default) => inner.ReadDirAsync(dir, startAfter, limit, withAttrs, cancellationToken);
-        public ValueTask<Result<byte[]>> GetXattrAsync(Caller caller, ulong ino, string name, CancellationToken cancellationToken = default) => inner.GetXattrAsync(caller, ino, name, cancellationToken);
+        public ValueTask<Result<byte[]>> GetXattrAsync(Caller caller, ulong ino, string name, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref harness._getXattrCalls);
+            return inner.GetXattrAsync(caller, ino, name, cancellationToken);
+        }
         public ValueTask<Result<List<string>>> ListXattrAsync(Caller caller, ulong ino, CancellationToken cancellationToken = default) => inner.ListXattrAsync(caller, ino, cancellationToken);
         public ValueTask<Result<List<SequencedSlice>>> GetSlicesAsync(ulong ino, ulong chunkIndex, CancellationToken cancellationToken = default) => inner.GetSlicesAsync(ino, chunkIndex, cancellationToken);
         public ValueTask<FsStats> StatFsAsync(CancellationToken cancellationToken = default) => inner.StatFsAsync(cancellationToken);
-        public ValueTask<Errno> SyncAsync(CancellationToken cancellationToken = default) => inner.SyncAsync(cancellationToken);
+        public ValueTask<Errno> SyncAsync(CancellationToken cancellationToken = default)
+        {
+            harness.OnMetaSync?.Invoke();
+            return inner.SyncAsync(cancellationToken);
+        }
         public ValueTask<List<ulong>> ListOrphansAsync(CancellationToken cancellationToken = default) => inner.ListOrphansAsync(cancellationToken);
         public ValueTask<List<(byte[] Key, TrashRecord Record)>> ListTrashAsync(int limit, CancellationToken cancellationToken = default) => inner.ListTrashAsync(limit, cancellationToken);
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;

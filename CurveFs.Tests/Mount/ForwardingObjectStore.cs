@@ -9,6 +9,7 @@ public abstract class ForwardingObjectStore(IObjectStore inner) : IObjectStore
 
     public virtual string Description => inner.Description;
     public virtual Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) => inner.PutAsync(key, data, cancellationToken);
+    public virtual Task SyncAsync(CancellationToken cancellationToken = default) => inner.SyncAsync(cancellationToken);
     public virtual Task<int> GetAsync(string key, long offset, Memory<byte> destination, CancellationToken cancellationToken = default) => inner.GetAsync(key, offset, destination, cancellationToken);
     public virtual Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken = default) => inner.HeadAsync(key, cancellationToken);
     public virtual Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);

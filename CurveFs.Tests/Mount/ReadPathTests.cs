@@ -82,7 +82,7 @@ public sealed class ReadPathTests
         var reads = Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
         {
             var buffer = new byte[1000];
-            var read = await h.Data.ReadAsync(ino, Block + i * 1000, buffer, (ulong)content.Length);
+            var read = await h.Data.ReadAsync(ino, Block + i * 1000, buffer);
             Assert.Equal(1000, read.Value);
             return buffer;
         })).ToArray();
@@ -102,7 +102,7 @@ public sealed class ReadPathTests
         var gate = new TaskCompletionSource();
         h.Store.Gate = gate.Task;
         var buffer = new byte[content.Length];
-        var read = h.Data.ReadAsync(ino, 0, buffer, (ulong)content.Length).AsTask();
+        var read = h.Data.ReadAsync(ino, 0, buffer).AsTask();
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (h.Store.MaxInFlight < 8 && DateTime.UtcNow < deadline) await Task.Delay(10);
         Assert.Equal(8, h.Store.MaxInFlight); // all eight GETs issued before the first one finished
@@ -177,6 +177,57 @@ public sealed class ReadPathTests
         Assert.Equal(Errno.Ok, await other.Vfs.ReleaseAsync(ino, otherHandle));
         otherHandle = await h.OpenAsync(other.Vfs, ino);
         Assert.Equal(content, await DataPathHarness.ReadAsync(other.Vfs, ino, otherHandle, 0, content.Length));
+    }
+
+    [Fact]
+    public async Task ReadsOfAnOpenFile_AskForItsLengthOnce()
+    {
+        await using var h = new DataPathHarness();
+        var content = RandomNumberGenerator.GetBytes(8 * Block);
+        var ino = await DataPathHarness.CreateFileAsync(h.Vfs, "once", content);
+        var handle = await h.OpenAsync(h.Vfs, ino);
+        var before = h.GetAttrCalls;
+        Assert.Equal(content, await DataPathHarness.ReadAsync(h.Vfs, ino, handle, 0, content.Length, step: 16 << 10)); // 32 reads
+        Assert.True(h.GetAttrCalls - before <= 1, $"{h.GetAttrCalls - before} attribute lookups for one sequential read");
+    }
+
+    [Fact]
+    public async Task AppendThroughAnotherHandle_IsReadByAHandleOpenedBefore()
+    {
+        await using var h = new DataPathHarness();
+        var content = RandomNumberGenerator.GetBytes(2 * Block + 100);
+        var ino = await DataPathHarness.CreateFileAsync(h.Vfs, "grow", content);
+        var reader = await h.OpenAsync(h.Vfs, ino);
+        Assert.Equal(content, await DataPathHarness.ReadAsync(h.Vfs, ino, reader, 0, content.Length + 10));
+
+        var tail = RandomNumberGenerator.GetBytes(Block);
+        var writer = await h.OpenAsync(h.Vfs, ino, OpenFlags.ReadWrite);
+        await DataPathHarness.WriteAsync(h.Vfs, ino, writer, content.Length, tail);
+        var grown = content.Concat(tail).ToArray();
+        Assert.Equal(grown, await DataPathHarness.ReadAsync(h.Vfs, ino, reader, 0, grown.Length + 10)); // still buffered
+        Assert.Equal(Errno.Ok, await h.Vfs.FsyncAsync(RequestContext.Root, ino, writer, false));
+        Assert.Equal(grown, await DataPathHarness.ReadAsync(h.Vfs, ino, reader, 0, grown.Length + 10)); // committed
+    }
+
+    [Fact]
+    public async Task GetAttrFindingAnotherLength_LetsAnOpenReaderSeeAnotherClientsAppend()
+    {
+        await using var h = new DataPathHarness();
+        var content = RandomNumberGenerator.GetBytes(Block + 100);
+        var ino = await DataPathHarness.CreateFileAsync(h.Vfs, "tail", content);
+        var other = h.NewClient();
+        var reader = await h.OpenAsync(other.Vfs, ino);
+        Assert.Equal(content, await DataPathHarness.ReadAsync(other.Vfs, ino, reader, 0, content.Length + 10));
+
+        var tail = RandomNumberGenerator.GetBytes(5000);
+        var writer = await h.OpenAsync(h.Vfs, ino, OpenFlags.ReadWrite);
+        await DataPathHarness.WriteAsync(h.Vfs, ino, writer, content.Length, tail);
+        Assert.Equal(Errno.Ok, await h.Vfs.ReleaseAsync(ino, writer));
+
+        // What tail -f does: fstat finds the file grew, then reads from where it was.
+        var attr = await other.Vfs.GetAttrAsync(RequestContext.Root, ino, reader);
+        Assert.Equal((ulong)(content.Length + tail.Length), attr.Value.Attr.Size);
+        Assert.Equal(tail, await DataPathHarness.ReadAsync(other.Vfs, ino, reader, content.Length, tail.Length + 10));
     }
 
     [Fact]

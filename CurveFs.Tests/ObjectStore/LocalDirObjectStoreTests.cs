@@ -130,4 +130,19 @@ public sealed class LocalDirObjectStoreTests : IAsyncLifetime
         Assert.Contains("does not exist", e.Message);
         Assert.False(Directory.Exists(Path.Join(_root, ".curvefs-multipart", uploadId)));
     }
+
+    [Fact]
+    public async Task Sync_AfterPuts_SucceedsAndAFailingSyncIsAnError()
+    {
+        await _store.PutAsync("a/b", new byte[] { 1, 2, 3 });
+        await _store.SyncAsync();
+        await _store.SyncAsync(); // nothing pending
+
+        var gone = Directory.CreateTempSubdirectory("curvefs-objstore-gone-").FullName;
+        var store = new LocalDirObjectStore(gone);
+        await store.PutAsync("x", new byte[] { 4 });
+        Directory.Delete(gone, recursive: true);
+        var error = await Assert.ThrowsAsync<ObjectStoreException>(() => store.SyncAsync());
+        Assert.Contains("flushing objects to disk failed", error.Message);
+    }
 }

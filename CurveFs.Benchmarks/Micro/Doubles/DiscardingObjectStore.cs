@@ -14,6 +14,8 @@ public sealed class DiscardingObjectStore : IObjectStore
     public long Bytes => Interlocked.Read(ref _bytes);
     public long Puts => Interlocked.Read(ref _puts);
 
+    public Task SyncAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     public Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         Interlocked.Add(ref _bytes, data.Length);

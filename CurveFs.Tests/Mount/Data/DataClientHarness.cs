@@ -71,7 +71,7 @@ internal sealed class DataClientHarness : IAsyncDisposable
         if (!attr.Ok) throw new InvalidOperationException($"getattr {ino}: {attr.Error}");
         var length = Math.Max(attr.Value.Length, Client.PendingEnd(ino));
         var data = new byte[length];
-        var read = await Client.ReadAsync(ino, 0, data, attr.Value.Length).ConfigureAwait(false);
+        var read = await Client.ReadAsync(ino, 0, data).ConfigureAwait(false);
         if (!read.Ok) throw new InvalidOperationException($"read {ino}: {read.Error}");
         return data[..read.Value];
     }

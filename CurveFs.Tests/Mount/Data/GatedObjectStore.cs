@@ -42,6 +42,8 @@ internal sealed class GatedObjectStore : IObjectStore
         release.SetResult();
     }
 
+    public Task SyncAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     public async Task PutAsync(string key, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         OnPut?.Invoke();
