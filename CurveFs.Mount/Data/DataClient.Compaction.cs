@@ -33,14 +33,15 @@ public sealed partial class DataClient
         if (CompactionPolicy.NeedsCompaction(slices, options.CompactionSliceThreshold, Fs.BlockSize)) _candidates.Add(ino, chunkIndex);
     }
 
-    /// <summary>Offers the chunks this client has committed many slices to since it last offered them,
-    /// without asking the metadata service on every commit. Call under the buffer's lock.</summary>
+    /// <summary>Offers the chunks this client has committed more slices to than the threshold since it last
+    /// offered them (the policy's own bound, so an offer right after a compaction is not wasted), without
+    /// asking the metadata service on every commit. Call under the buffer's lock.</summary>
     private void NoteCommitted(InodeWriteBuffer buffer, List<NewSlice> committed)
     {
         foreach (var slice in committed)
         {
             var count = buffer.CommittedPerChunk.GetValueOrDefault(slice.ChunkIndex) + 1;
-            if (count < options.CompactionSliceThreshold)
+            if (count <= options.CompactionSliceThreshold)
             {
                 buffer.CommittedPerChunk[slice.ChunkIndex] = count;
                 continue;
