@@ -29,6 +29,7 @@ namespace CurveFs.Common.Meta;
 [Union(18, typeof(TxForgetCommand))]
 [Union(19, typeof(HoldOrphanCommand))]
 [Union(20, typeof(ExpireClientCommand))]
+[Union(21, typeof(CompactSlicesCommand))]
 public abstract class MetaCommand
 {
     /// <summary>The filesystem the command works in.</summary>
@@ -165,6 +166,25 @@ public sealed class CommitSlicesCommand : MetaCommand
     [Key(4)] public List<NewSlice> Slices { get; set; } = [];
     /// <summary>The end of the written range: the length becomes at least this.</summary>
     [Key(5)] public ulong MinLength { get; set; }
+}
+
+/// <summary>
+/// Compaction: replaces the slices of one chunk the compactor read (exactly ReplacedSeqs) by one slice
+/// holding their visible bytes, rewritten under a new chunk ID. A compare-and-swap: when the chunk's
+/// slices up to the highest replaced seq are no longer exactly those (a truncate, punch hole or another
+/// compaction changed them), it fails with ESTALE and changes nothing. The new slice takes the highest
+/// replaced seq, so slices committed after the compactor read still win. The replaced objects go to
+/// the trash; length and times stay as they are (compaction is invisible).
+/// </summary>
+[MessagePackObject]
+public sealed class CompactSlicesCommand : MetaCommand
+{
+    [Key(3)] public ulong Ino { get; set; }
+    [Key(4)] public ulong ChunkIndex { get; set; }
+    /// <summary>The seqs of every slice of the chunk the compactor read, ascending.</summary>
+    [Key(5)] public List<ulong> ReplacedSeqs { get; set; } = [];
+    /// <summary>The slice that takes their place; it spans from the first byte they cover to the last.</summary>
+    [Key(6)] public SliceRecord Slice { get; set; } = new(0, 0, 0, 0, 0);
 }
 
 [MessagePackObject]

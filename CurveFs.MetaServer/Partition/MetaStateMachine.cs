@@ -38,6 +38,7 @@ public sealed partial class MetaStateMachine
         TxForgetCommand c => TxForget(kv, c),
         HoldOrphanCommand c => HoldOrphan(kv, c),
         ExpireClientCommand c => ExpireClient(kv, c),
+        CompactSlicesCommand c => CompactSlices(kv, c),
         _ => MetaResult.Fail(Errno.ENOSYS),
     };
 

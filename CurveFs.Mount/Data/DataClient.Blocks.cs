@@ -86,8 +86,9 @@ public sealed partial class DataClient
         }
         catch (ObjectNotFoundException)
         {
-            logger.LogError("object {Key} is missing from {Store}: data of this file is lost or was deleted too early", key, store.Description);
-            return Errno.EIO;
+            // The read plans again from a fresh slice list (compaction may have replaced it) and reports EIO if that fails too.
+            logger.LogWarning("object {Key} is missing from {Store}", key, store.Description);
+            return Errno.ENOENT;
         }
         catch (Exception e)
         {

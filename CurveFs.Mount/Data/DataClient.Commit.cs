@@ -97,6 +97,7 @@ public sealed partial class DataClient
                     buffer.CommitVersion++;
                     // Inside the lock: a reader that sees the new version must not find the old slice list cached.
                     _slices.Invalidate(buffer.Ino);
+                    NoteCommitted(buffer, slices);
                     if (buffer.IsEmpty) buffer.PendingEnd = 0;
                 }
             }

@@ -78,10 +78,31 @@ public sealed partial class DataClient
 
     private async ValueTask<Errno> ReadCommittedAsync(ulong ino, long offset, Memory<byte> target)
     {
-        var pieces = new List<BlockPiece>();
-        var planned = await PlanAsync(ino, offset, target.Length, pieces).ConfigureAwait(false);
-        if (planned != Errno.Ok) return planned;
-        // Every fetch starts before the first is awaited, so a read spanning several blocks downloads them in parallel.
+        for (var attempt = 0; ; attempt++)
+        {
+            var pieces = new List<BlockPiece>();
+            var planned = await PlanAsync(ino, offset, target.Length, pieces).ConfigureAwait(false);
+            if (planned != Errno.Ok) return planned;
+            var fetched = await FetchPiecesAsync(pieces, target).ConfigureAwait(false);
+            if (fetched != Errno.ENOENT) return fetched;
+            // A cached slice list may name objects that a compaction (of this mount or another) replaced and
+            // the trash collector deleted since: plan once more from a fresh list.
+            if (attempt == 0)
+            {
+                _slices.Invalidate(ino);
+                continue;
+            }
+            logger.LogError("inode {Ino}: a block of [{Offset}, +{Length}) is missing from {Store} even after re-reading the slices: its data is lost or was deleted too early",
+                ino, offset, target.Length, store.Description);
+            return Errno.EIO;
+        }
+    }
+
+    /// <summary>Fills target with the planned pieces: zeros for holes, block bytes otherwise. Every fetch
+    /// starts before the first is awaited, so a read spanning several blocks downloads them in parallel.
+    /// ENOENT when a block does not exist.</summary>
+    private async ValueTask<Errno> FetchPiecesAsync(List<BlockPiece> pieces, Memory<byte> target)
+    {
         var blocks = new Task<Result<byte[]>>?[pieces.Count];
         for (var i = 0; i < pieces.Count; i++)
         {
@@ -114,7 +135,6 @@ public sealed partial class DataClient
     private async ValueTask<Errno> PlanAsync(ulong ino, long offset, int length, List<BlockPiece> pieces)
     {
         var chunkSize = (long)Fs.ChunkSize;
-        var blockSize = (long)Fs.BlockSize;
         var done = 0;
         while (done < length)
         {
@@ -124,36 +144,47 @@ public sealed partial class DataClient
             var take = (int)Math.Min(length - done, chunkSize - pos);
             var slices = await GetSlicesAsync(ino, chunkIndex).ConfigureAwait(false);
             if (!slices.Ok) return slices.Error;
-            foreach (var segment in SliceMap.Resolve(slices.Value, pos, pos + (uint)take))
-            {
-                var at = done + (int)(segment.Start - pos);
-                var remaining = (int)(segment.End - segment.Start);
-                if (segment.IsHole)
-                {
-                    pieces.Add(new BlockPiece(at, remaining, null, 0, 0));
-                    continue;
-                }
-                var slice = segment.Slice!;
-                var dataOffset = (long)slice.DataOffset + (segment.Start - slice.Pos);
-                while (remaining > 0)
-                {
-                    var blockIndex = dataOffset / blockSize;
-                    var inBlock = (int)(dataOffset % blockSize);
-                    var blockLength = (int)Math.Min(blockSize, (long)slice.DataSize - blockIndex * blockSize);
-                    var part = Math.Min(remaining, blockLength - inBlock);
-                    if (part <= 0)
-                    {
-                        logger.LogError("slice of chunk ID {ChunkId} (inode {Ino}) points past its data ({DataSize} bytes)", slice.ChunkId, ino, slice.DataSize);
-                        return Errno.EIO;
-                    }
-                    var key = ObjectKeyLayout.BlockKey(Fs.FsId, ino, slice.ChunkId, blockIndex, slice.Compaction);
-                    pieces.Add(new BlockPiece(at, part, key, blockLength, inBlock));
-                    at += part;
-                    dataOffset += part;
-                    remaining -= part;
-                }
-            }
+            var chunk = PlanChunk(ino, slices.Value, pos, take, done, pieces);
+            if (chunk != Errno.Ok) return chunk;
             done += take;
+        }
+        return Errno.Ok;
+    }
+
+    /// <summary>Resolves chunk bytes [pos, pos + length) of the given slices into pieces whose target
+    /// offsets start at <paramref name="at"/>: for every byte the newest slice, then the block of that
+    /// slice's data holding it, or a hole.</summary>
+    private Errno PlanChunk(ulong ino, IReadOnlyList<SliceRecord> slices, uint pos, int length, int at, List<BlockPiece> pieces)
+    {
+        var blockSize = (long)Fs.BlockSize;
+        foreach (var segment in SliceMap.Resolve(slices, pos, pos + (uint)length))
+        {
+            var target = at + (int)(segment.Start - pos);
+            var remaining = (int)(segment.End - segment.Start);
+            if (segment.IsHole)
+            {
+                pieces.Add(new BlockPiece(target, remaining, null, 0, 0));
+                continue;
+            }
+            var slice = segment.Slice!;
+            var dataOffset = (long)slice.DataOffset + (segment.Start - slice.Pos);
+            while (remaining > 0)
+            {
+                var blockIndex = dataOffset / blockSize;
+                var inBlock = (int)(dataOffset % blockSize);
+                var blockLength = (int)Math.Min(blockSize, (long)slice.DataSize - blockIndex * blockSize);
+                var part = Math.Min(remaining, blockLength - inBlock);
+                if (part <= 0)
+                {
+                    logger.LogError("slice of chunk ID {ChunkId} (inode {Ino}) points past its data ({DataSize} bytes)", slice.ChunkId, ino, slice.DataSize);
+                    return Errno.EIO;
+                }
+                var key = ObjectKeyLayout.BlockKey(Fs.FsId, ino, slice.ChunkId, blockIndex, slice.Compaction);
+                pieces.Add(new BlockPiece(target, part, key, blockLength, inBlock));
+                target += part;
+                dataOffset += part;
+                remaining -= part;
+            }
         }
         return Errno.Ok;
     }
@@ -173,6 +204,7 @@ public sealed partial class DataClient
         var fetched = await meta.GetSlicesAsync(ino, chunkIndex).ConfigureAwait(false);
         if (!fetched.Ok) return fetched.Error;
         var list = fetched.Value.Select(s => s.Slice).ToList();
+        NoteIfFragmented(ino, chunkIndex, list);
         _slices.Store(ino, chunkIndex, generation, list);
         return list;
     }

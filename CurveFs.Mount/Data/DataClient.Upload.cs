@@ -113,15 +113,7 @@ public sealed partial class DataClient
                 }
                 data = joined.AsMemory(0, piece.Length);
             }
-            var blockSize = (int)Fs.BlockSize;
-            var puts = new List<Task>();
-            for (var block = 0L; block * blockSize < data.Length; block++)
-            {
-                var start = (int)(block * blockSize);
-                var key = ObjectKeyLayout.BlockKey(Fs.FsId, ino, piece.ChunkId, block);
-                puts.Add(PutAsync(key, data.Slice(start, Math.Min(blockSize, data.Length - start))));
-            }
-            await Task.WhenAll(puts).ConfigureAwait(false);
+            await PutBlocksAsync(ino, piece.ChunkId, 0, data).ConfigureAwait(false);
             return true;
         }
         catch (Exception e)
@@ -134,6 +126,21 @@ public sealed partial class DataClient
         {
             if (joined is not null) ArrayPool<byte>.Shared.Return(joined);
         }
+    }
+
+    /// <summary>Puts data as the blocks of a chunk ID (block i holds bytes [i * blockSize, (i + 1) * blockSize)),
+    /// in parallel; throws when a put fails.</summary>
+    private async Task PutBlocksAsync(ulong ino, ulong chunkId, uint compaction, ReadOnlyMemory<byte> data)
+    {
+        var blockSize = (int)Fs.BlockSize;
+        var puts = new List<Task>();
+        for (var block = 0L; block * blockSize < data.Length; block++)
+        {
+            var start = (int)(block * blockSize);
+            var key = ObjectKeyLayout.BlockKey(Fs.FsId, ino, chunkId, block, compaction);
+            puts.Add(PutAsync(key, data.Slice(start, Math.Min(blockSize, data.Length - start))));
+        }
+        await Task.WhenAll(puts).ConfigureAwait(false);
     }
 
     private async Task PutAsync(string key, ReadOnlyMemory<byte> data)

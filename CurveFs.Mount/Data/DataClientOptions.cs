@@ -20,6 +20,13 @@ public sealed record DataClientOptions
     /// capped at half of <see cref="BlockCacheBytes"/>. 0 turns read-ahead off.</summary>
     public long ReadAheadMaxBytes { get; init; } = 64L << 20;
 
+    // Compaction (see docs/data-layout.md).
+
+    /// <summary>A chunk with more slices shorter than a block than this is rewritten as one slice in the background.</summary>
+    public int CompactionSliceThreshold { get; init; } = 16;
+    /// <summary>Chunks compacted at once (each holds up to a chunk of data in memory meanwhile). 0 turns compaction off.</summary>
+    public int CompactionConcurrency { get; init; } = 1;
+
     // Local disk cache (see docs/caching.md): off unless DiskCacheDir is set.
 
     /// <summary>Where blocks are kept across mounts, in a subdirectory per filesystem UUID. Null: no disk cache.</summary>

@@ -30,5 +30,8 @@ internal sealed class InodeWriteBuffer(ulong ino)
     /// <summary>A background loop retries a failed commit; other uploads need not start one.</summary>
     public bool CommitRetrying { get; set; }
 
+    /// <summary>Slices this client committed per chunk index since it last offered the chunk for compaction.</summary>
+    public Dictionary<ulong, int> CommittedPerChunk { get; } = [];
+
     public bool IsEmpty => Dirty.Count == 0 && Pieces.Count == 0;
 }

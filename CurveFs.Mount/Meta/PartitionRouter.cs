@@ -31,6 +31,7 @@ internal sealed class PartitionRouter(IClusterTopology topology, uint metaCopyse
         SetXattrCommand c => c.Ino,
         RemoveXattrCommand c => c.Ino,
         CommitSlicesCommand c => c.Ino,
+        CompactSlicesCommand c => c.Ino,
         FallocateCommand c => c.Ino,
         PurgeInodeCommand c => c.Ino,
         HoldOrphanCommand c => c.Ino,

@@ -92,6 +92,31 @@ public sealed class MultiCopysetClientTests : IAsyncLifetime
         Assert.True(stats.Inodes >= 120);
     }
 
+    [Fact]
+    public async Task CompactSlices_FileInAnotherCopysetThanTheRoot_SwapsItsSlicesThere()
+    {
+        ulong ino = 0;
+        for (var i = 0; ino == 0 || _topology.CopysetOf(ino) == _topology.CopysetOf(1); i++)
+            ino = (await Run(new CreateNodeCommand { Parent = 1, Name = N($"c{i}"), Mode = FileModes.Regular | 0x1A4 })).Inode!.Ino;
+        for (uint i = 0; i < 3; i++)
+        {
+            var slice = new NewSlice(0, new SliceRecord(10 + i, i * 100, 200, 0, 200));
+            Assert.True((await Run(new CommitSlicesCommand { Ino = ino, Slices = [slice], MinLength = i * 100 + 200 })).Ok);
+        }
+        var before = (await _client.GetSlicesAsync(ino, 0)).Value;
+        CompactSlicesCommand Compact() => new()
+        {
+            Ino = ino, ChunkIndex = 0, ReplacedSeqs = before.ConvertAll(s => s.Seq), Slice = new SliceRecord(20, 0, 400, 0, 400, Compaction: 1),
+        };
+
+        var compacted = await Run(Compact());
+
+        Assert.True(compacted.Ok, compacted.Error.ToString());
+        var after = (await _client.GetSlicesAsync(ino, 0)).Value.Single();
+        Assert.Equal((20ul, before[^1].Seq), (after.Slice.ChunkId, after.Seq));
+        Assert.Equal(Errno.ESTALE, (await Run(Compact())).Error);
+    }
+
     /// <summary>A partition table like the MDS's: new partitions of PartitionSize IDs, round-robin over the copysets.</summary>
     private sealed class TestTopology(List<LocalCopyset> copysets, string endpoint) : IClusterTopology
     {
