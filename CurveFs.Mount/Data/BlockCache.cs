@@ -13,6 +13,12 @@ public sealed class BlockCache(long capacityBytes)
 
     public long Size { get { lock (_lock) return _size; } }
 
+    /// <summary>Whether an object of this many bytes would fit without evicting anything.</summary>
+    public bool HasRoomFor(long bytes)
+    {
+        lock (_lock) return _size + bytes <= capacityBytes;
+    }
+
     public byte[]? TryGet(string key)
     {
         lock (_lock)

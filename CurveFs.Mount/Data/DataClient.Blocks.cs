@@ -72,17 +72,34 @@ public sealed partial class DataClient
     private async ValueTask<Result<byte[]>> FetchBlockAsync(string key, int length)
     {
         var data = new byte[length];
+        var error = await GetRangeAsync(key, 0, data).ConfigureAwait(false);
+        return error == Errno.Ok ? data : error;
+    }
+
+    /// <summary>Whether a random read should fetch only its range of this piece's block: the block is neither
+    /// cached nor on its way, the memory cache is full (caching it would evict another) and no disk cache
+    /// could serve or keep it.</summary>
+    private bool ShouldReadRange(BlockPiece piece)
+    {
+        if (diskCache is not null || _blocks.HasRoomFor(piece.BlockLength) || _blocks.TryGet(piece.Key!) is not null) return false;
+        lock (_fetching) return !_fetching.ContainsKey(piece.Key!);
+    }
+
+    /// <summary>Reads bytes [offset, offset + destination.Length) of an object from the store (one GET, within
+    /// the request limit). ENOENT when the object does not exist, EIO on any other failure (logged).</summary>
+    private async ValueTask<Errno> GetRangeAsync(string key, int offset, Memory<byte> destination)
+    {
         await _requests.WaitAsync().ConfigureAwait(false);
         try
         {
             Interlocked.Increment(ref _blockFetches);
-            var read = await store.GetAsync(key, 0, data).ConfigureAwait(false);
-            if (read != length)
+            var read = await store.GetAsync(key, offset, destination).ConfigureAwait(false);
+            if (read != destination.Length)
             {
-                logger.LogError("object {Key} returned {Read} bytes, expected {Length}", key, read, length);
+                logger.LogError("object {Key} returned {Read} bytes at {Offset}, expected {Length}", key, read, offset, destination.Length);
                 return Errno.EIO;
             }
-            return data;
+            return Errno.Ok;
         }
         catch (ObjectNotFoundException)
         {

@@ -17,9 +17,13 @@ public sealed class ReadPattern
     private long _expected = -1;
     private long _window;
     private long _aheadTo;
+    private bool _random;
 
     /// <summary>The current read-ahead window in bytes (0 while the reader looks random).</summary>
     public long Window { get { lock (_lock) return _window; } }
+
+    /// <summary>Whether the last read did not continue the ones before it.</summary>
+    public bool IsRandom { get { lock (_lock) return _random; } }
 
     /// <summary>Records a read of [offset, offset + length) and returns the range to read ahead now
     /// (Start == End when nothing is due).</summary>
@@ -31,6 +35,7 @@ public sealed class ReadPattern
         lock (_lock)
         {
             var sequential = _expected < 0 ? offset == 0 : Math.Abs(offset - _expected) <= Slack;
+            _random = !sequential;
             if (!sequential || maxWindow <= 0)
             {
                 _expected = end;

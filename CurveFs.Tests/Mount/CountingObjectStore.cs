@@ -14,7 +14,11 @@ public sealed class CountingObjectStore(IObjectStore inner) : ForwardingObjectSt
     /// <summary>While set, every GET waits for this task before it reads.</summary>
     public Task? Gate { get; set; }
 
+    private long _bytesRead;
+
     public int Gets => _gets.Values.Sum();
+    /// <summary>Bytes all GETs returned.</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
     public int GetsOf(string key) => _gets.GetValueOrDefault(key);
     public IReadOnlyCollection<string> KeysRead => _gets.Keys.ToList();
@@ -42,7 +46,9 @@ public sealed class CountingObjectStore(IObjectStore inner) : ForwardingObjectSt
         try
         {
             if (Gate is { } gate) await gate.ConfigureAwait(false);
-            return await Inner.GetAsync(key, offset, destination, cancellationToken).ConfigureAwait(false);
+            var read = await Inner.GetAsync(key, offset, destination, cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref _bytesRead, read);
+            return read;
         }
         finally
         {

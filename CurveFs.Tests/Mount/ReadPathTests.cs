@@ -180,6 +180,31 @@ public sealed class ReadPathTests
     }
 
     [Fact]
+    public async Task RandomReads_OnceTheCacheIsFull_FetchOnlyTheirRanges()
+    {
+        await using var h = new DataPathHarness();
+        var content = RandomNumberGenerator.GetBytes(512 * Block);
+        var ino = await DataPathHarness.CreateFileAsync(h.Vfs, "random", content);
+        var client = h.NewClient(new DataClientOptions { BlockCacheBytes = 4L * Block, ReadAheadMaxBytes = 0 });
+        var handle = await h.OpenAsync(client.Vfs, ino);
+        var before = h.Store.BytesRead;
+        const int reads = 200;
+        for (var i = 0; i < reads; i++)
+        {
+            // 37 blocks (2.3 MiB) apart, modulo the file: never within ReadPattern.Slack of the last read, never at 0.
+            var offset = (i * 37 % 512) * (long)Block + 4096 * (i % 15 + 1);
+            Assert.Equal(content.AsSpan((int)offset, 4096).ToArray(), await DataPathHarness.ReadAsync(client.Vfs, ino, handle, offset, 4096));
+        }
+        // Whole blocks only until the cache was full, then 4 KiB per read.
+        Assert.True(h.Store.BytesRead - before <= 4L * Block + reads * 4096L, $"{h.Store.BytesRead - before} bytes fetched for {reads} reads of 4 KiB");
+        Assert.True(client.Data.CachedBytes <= 4L * Block);
+
+        // A sequential reader still gets whole blocks (and read-ahead when it is on).
+        var sequential = await h.OpenAsync(client.Vfs, ino);
+        Assert.Equal(content, await DataPathHarness.ReadAsync(client.Vfs, ino, sequential, 0, content.Length));
+    }
+
+    [Fact]
     public async Task ReadsOfAnOpenFile_AskForItsLengthOnce()
     {
         await using var h = new DataPathHarness();
