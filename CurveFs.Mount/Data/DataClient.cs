@@ -50,10 +50,7 @@ public sealed partial class DataClient(
 
     /// <summary>Drops what reads cached of an inode when the metadata service reports another committed
     /// length than the cached one.</summary>
-    public void RevalidateLength(ulong ino, ulong committedLength)
-    {
-        if (_slices.TryGetLength(ino, out _) is { } cached && cached != committedLength) _slices.Invalidate(ino);
-    }
+    public void RevalidateLength(ulong ino, ulong committedLength) => _slices.InvalidateIfLengthDiffers(ino, committedLength);
 
     /// <summary>Makes every uploaded object survive a machine crash; fsync calls it before it syncs the
     /// metadata that names them (the local-directory store defers its fsyncs to here).</summary>

@@ -64,17 +64,29 @@ internal sealed class SliceCache
         }
     }
 
+    /// <summary>Invalidates an inode whose cached length is not <paramref name="length"/>; an inode with no
+    /// cached length (a directory, a file not read yet) is left alone and gets no entry.</summary>
+    public void InvalidateIfLengthDiffers(ulong ino, ulong length)
+    {
+        lock (_lock)
+        {
+            if (_inodes.TryGetValue(ino, out var entry) && entry.Length is { } cached && cached != length) InvalidateLocked(entry);
+        }
+    }
+
     public void Invalidate(ulong ino)
     {
         lock (_lock)
         {
-            if (_inodes.TryGetValue(ino, out var entry))
-            {
-                entry.Generation++;
-                entry.Length = null;
-                entry.Chunks.Clear();
-            }
+            if (_inodes.TryGetValue(ino, out var entry)) InvalidateLocked(entry);
         }
+    }
+
+    private static void InvalidateLocked(InodeEntry entry)
+    {
+        entry.Generation++;
+        entry.Length = null;
+        entry.Chunks.Clear();
     }
 
     /// <summary>Forgets an inode entirely (the kernel forgot it, or it was deleted).</summary>
