@@ -40,14 +40,9 @@ public static class FsckCommand
             Console.Error.WriteLine("curvefs fsck: --objects with --metaservers needs --storage LOCATION");
             return 64;
         }
-        ObjectStoreLocation? storage;
-        try
+        if (!ObjectStoreLocation.TryParse(storageText, out var storage, out var storageError))
         {
-            storage = storageText is null ? null : ObjectStoreLocation.Parse(storageText);
-        }
-        catch (ArgumentException e)
-        {
-            Console.Error.WriteLine($"curvefs fsck: {e.Message}");
+            Console.Error.WriteLine($"curvefs fsck: {storageError}");
             return 64;
         }
         ILogger logger = NullLogger.Instance;

@@ -36,14 +36,9 @@ public static class GcCommand
             Console.Error.WriteLine($"curvefs gc: --min-age '{minAgeText}' is not a duration (e.g. 0s, 10m, 1h, 2d)");
             return 64;
         }
-        ObjectStoreLocation? storage;
-        try
+        if (!ObjectStoreLocation.TryParse(storageText, out var storage, out var storageError))
         {
-            storage = storageText is null ? null : ObjectStoreLocation.Parse(storageText);
-        }
-        catch (ArgumentException e)
-        {
-            Console.Error.WriteLine($"curvefs gc: {e.Message}");
+            Console.Error.WriteLine($"curvefs gc: {storageError}");
             return 64;
         }
         try

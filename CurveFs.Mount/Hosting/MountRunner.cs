@@ -25,18 +25,7 @@ public static class MountRunner
             return Fail("--metaservers needs --fs NAME and --storage LOCATION (local:/path or s3://bucket?endpoint=URL)", ExitUsage);
         if (!TryTakeCacheTimeouts(ref request, out var timeoutError)) return Fail(timeoutError, ExitUsage);
         if (!TryBuildOptions(request, out var embedded, out var data, out var vfs, out var error)) return Fail(error, ExitUsage);
-        ObjectStoreLocation? storage = null;
-        if (request.Storage is not null)
-        {
-            try
-            {
-                storage = ObjectStoreLocation.Parse(request.Storage);
-            }
-            catch (Exception e) when (e is ArgumentException or UriFormatException)
-            {
-                return Fail(e.Message, ExitUsage);
-            }
-        }
+        if (!ObjectStoreLocation.TryParse(request.Storage, out var storage, out var storageError)) return Fail(storageError, ExitUsage);
         var mountPoint = Path.GetFullPath(request.MountPoint);
         if (File.Exists(mountPoint)) return Fail($"mount point {mountPoint} is a file, not a directory", ExitUsage);
         if (!Directory.Exists(mountPoint))

@@ -34,6 +34,25 @@ public sealed record ObjectStoreLocation(string? Directory, S3StoreOptions? S3)
         });
     }
 
+    /// <summary>An optional --storage value of a command: true (and null) when none is given, false with the
+    /// reason when it cannot be parsed.</summary>
+    public static bool TryParse(string? text, out ObjectStoreLocation? location, out string error)
+    {
+        location = null;
+        error = "";
+        if (text is null) return true;
+        try
+        {
+            location = Parse(text);
+            return true;
+        }
+        catch (Exception e) when (e is ArgumentException or UriFormatException)
+        {
+            error = e.Message;
+            return false;
+        }
+    }
+
     private static ObjectStoreLocation Local(string path)
     {
         if (!Path.IsPathRooted(path)) throw new ArgumentException($"local storage path '{path}' must be absolute");

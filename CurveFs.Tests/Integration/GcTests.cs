@@ -61,4 +61,16 @@ public sealed class GcTests
 
     private static ShellResult Gc(MountedFilesystem fs, string args) =>
         Shell.Run($"'{Binaries.Curvefs}' gc --local '{fs.DataDir}' {args}", timeout: TimeSpan.FromMinutes(2));
+
+    [Theory]
+    [InlineData("gc --mds 127.0.0.1:1 --fs x")]
+    [InlineData("fsck --objects --mds 127.0.0.1:1 --fs x")]
+    public void MalformedStorage_IsAUsageError_NotACrash(string command)
+    {
+        // new Uri throws UriFormatException (not an ArgumentException) for a bad port.
+        var result = Shell.Run($"'{Binaries.Curvefs}' {command} --storage 's3://bucket:x:y?endpoint=http://h'");
+        Assert.Equal(64, result.ExitCode);
+        Assert.Contains("Invalid URI", result.Stderr);
+        Assert.DoesNotContain("Unhandled exception", result.Stderr);
+    }
 }
