@@ -55,8 +55,11 @@ public sealed partial class CurveVfs(IMetaClient meta, DataClient data, VfsOptio
     private FileAttr ToAttr(InodeRecord inode)
     {
         var size = inode.Length;
-        if (inode.IsRegular) size = Math.Max(size, data.PendingEnd(inode.Ino));
-        if (inode.IsRegular) _kernelAttrs.Told(inode.Ino, inode.MtimeNs, size);
+        if (inode.IsRegular)
+        {
+            size = Math.Max(size, data.PendingEnd(inode.Ino));
+            _kernelAttrs.Told(inode.Ino, inode.MtimeNs, size);
+        }
         _noXattrs.Note(inode);
         return new FileAttr
         {
