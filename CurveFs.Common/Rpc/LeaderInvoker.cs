@@ -79,6 +79,9 @@ public sealed class LeaderInvoker(RetryOptions options, GrpcClient rpc, ILogger 
     private readonly IReadOnlyList<string> _endpoints = options.Endpoints;
     private int _rotation;
 
+    /// <summary>The least time an attempt gets; less than this left of the budget ends the retries.</summary>
+    private static readonly TimeSpan MinimumAttempt = TimeSpan.FromMilliseconds(10);
+
     public RetryOptions Options => options;
 
     /// <summary>The endpoint believed to lead the group, if any (tests, status output).</summary>
@@ -101,6 +104,9 @@ public sealed class LeaderInvoker(RetryOptions options, GrpcClient rpc, ILogger 
         var hintsFollowed = 0;
         var attempts = 0;
         string? lastError = null;
+        // What a server last said (not leader, etcd down...) tells the operator more than a transport error,
+        // especially an attempt cut short by the end of the budget; the final message keeps both.
+        string? lastAnswer = null;
         while (true)
         {
             var remaining = options.RetryBudget - Stopwatch.GetElapsedTime(started);
@@ -122,6 +128,7 @@ public sealed class LeaderInvoker(RetryOptions options, GrpcClient rpc, ILogger 
                         ForgetLeader(group, target);
                         lastError = $"{target}: not the leader{(reply.LeaderEndpoint is { } h ? $", it names {h}" : ", no leader known")}"
                                     + (reply.Message is { Length: > 0 } why ? $" ({why})" : "");
+                        lastAnswer = lastError;
                         if (reply.LeaderEndpoint is { } hint && hint != target && hintsFollowed < _endpoints.Count + 1)
                         {
                             hintsFollowed++;
@@ -132,7 +139,7 @@ public sealed class LeaderInvoker(RetryOptions options, GrpcClient rpc, ILogger 
                         break;
                     case ReplyRouting.TryElsewhere:
                         ForgetLeader(group, target);
-                        lastError = $"{target}: {reply.StatusName}: {reply.Message}";
+                        lastError = lastAnswer = $"{target}: {reply.StatusName}: {reply.Message}";
                         break;
                     default:
                         var failure = $"{group}: {describe()} failed on {target}: {reply.StatusName}: {reply.Message}";
@@ -148,13 +155,15 @@ public sealed class LeaderInvoker(RetryOptions options, GrpcClient rpc, ILogger 
             logger.LogDebug("{Group}: {Request} attempt {Attempt}: {Error}", group, describe(), attempts, lastError);
             hintsFollowed = 0;
             target = NextEndpoint(target);
-            var left = options.RetryBudget - Stopwatch.GetElapsedTime(started);
+            // The pause leaves the last attempt enough time to be worth making (not "no reply within 0 ms").
+            var left = options.RetryBudget - Stopwatch.GetElapsedTime(started) - MinimumAttempt;
             if (left <= TimeSpan.Zero) break;
             await Task.Delay(backoff < left ? backoff : left, cancellationToken).ConfigureAwait(false);
             backoff = backoff * 2 < options.MaxBackoff ? backoff * 2 : options.MaxBackoff;
         }
         var message = $"{group}: {describe()} failed: no leader answered within the retry budget of {options.RetryBudget.TotalSeconds:0.###} s " +
-                      $"({attempts} attempts; endpoints {EndpointList}); last error: {lastError ?? "none"}";
+                      $"({attempts} attempts; endpoints {EndpointList}); last error: {lastError ?? "none"}" +
+                      (lastAnswer is not null && lastAnswer != lastError ? $"; last answer from a server: {lastAnswer}" : "");
         logger.LogError("{Failure}", message);
         return new(null, message);
     }

@@ -157,6 +157,26 @@ public sealed class ClusterMetaClientRetryTests
     }
 
     [Fact]
+    public async Task BudgetSpent_TheErrorKeepsWhatAServerLastSaid_WhicheverEndpointFailedLast()
+    {
+        // One endpoint answers "not the leader", the other refuses connections: whichever the last attempt
+        // went to, the error names the server's answer, which says more than "connection refused".
+        await using var follower = await RpcTestHost.StartAsync();
+        follower.Served.NotLeaderHint = "";
+        var logs = new CollectingLoggerProvider();
+        var options = RpcTestHost.Options(RpcTestHost.ClosedEndpoint(), follower.Endpoint) with { RetryBudget = TimeSpan.FromMilliseconds(700) };
+        await using var client = new ClusterMetaClient(options, RpcTestHost.Fs, logs.CreateLogger("meta"));
+
+        for (var i = 0; i < 3; i++)
+        {
+            logs.Lines.Clear();
+            Assert.Equal(Errno.EIO, (await client.ExecuteAsync(Create(1, $"f{i}"))).Error);
+            var error = Assert.Single(logs.Lines, l => l.Level == LogLevel.Error).Message;
+            Assert.Contains($"{follower.Endpoint}: not the leader, no leader known", error);
+        }
+    }
+
+    [Fact]
     public async Task ConnectAsync_NoMetaserverAnswers_SaysWhichEndpointsAndWhatToDo()
     {
         var dead = RpcTestHost.ClosedEndpoint();
