@@ -41,6 +41,12 @@ public static partial class Libc
     [LibraryImport("libc", EntryPoint = "sync")]
     private static partial void SyncNative();
 
+    [LibraryImport("libc", EntryPoint = "sysconf")]
+    private static partial long SysconfNative(int name);
+
+    /// <summary>The unit of /proc/stat's CPU columns (sysconf(_SC_CLK_TCK), 100 on Linux).</summary>
+    public static long ClockTicksPerSecond => SysconfNative(2 /* _SC_CLK_TCK */) is > 0 and var ticks ? ticks : 100;
+
     public static int Open(string path, int flags, uint mode = 0x1A4 /* 0644 */)
     {
         var fd = OpenNative(path, flags | CloseOnExec, mode);

@@ -129,6 +129,22 @@ public sealed class BenchReport(BenchOptions options)
                 RatioOf(row.Delete?.OpsPerSecond, baseline?.Delete?.OpsPerSecond, baseline?.Target));
         }
         if (ratios.RowCount > 0) text.AppendLine(ratios.Render());
+
+        // What an operation costs the machine as a whole bounds what any concurrency can reach: cores / cost.
+        var cpu = new MarkdownTable(3, "CPU per operation (µs, whole machine)", "layout", "threads", "create", "stat", "read", "delete");
+        foreach (var row in SmallFiles)
+        {
+            static string Cost(PhaseFigures? p) => p?.CpuUsPerOp is { } us ? Figures.Number(us) : Figures.Missing;
+            cpu.AddIfAny(BenchTarget.Label(row.Target), LayoutName(row.Layout), row.Threads.ToString(CultureInfo.InvariantCulture),
+                Cost(row.Create), Cost(row.Stat), Cost(row.Read), Cost(row.Delete));
+        }
+        if (cpu.RowCount > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"Busy CPU of the whole machine ({System.Environment.ProcessorCount} cores: every process and the kernel) during each phase, per operation: no concurrency gets past cores / cost operations per second.");
+            text.AppendLine();
+            text.AppendLine(cpu.Render());
+        }
         foreach (var row in SmallFiles.Where(r => r.Error is not null))
             notes.Add($"small files on {BenchTarget.Label(row.Target)} ({LayoutName(row.Layout)}, {row.Threads} threads): {row.Error}");
     }

@@ -29,7 +29,9 @@ public sealed class S3RawFigures
 }
 
 /// <summary>Operations per second and 99th-percentile latency of one phase.</summary>
-public readonly record struct PhaseFigures(double OpsPerSecond, double P99Ms);
+/// <param name="CpuUsPerOp">busy CPU of the whole machine (every process and the kernel) during the phase,
+/// per operation, in µs; null where /proc/stat cannot be read.</param>
+public readonly record struct PhaseFigures(double OpsPerSecond, double P99Ms, double? CpuUsPerOp = null);
 
 public enum FileLayout
 {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CurveFs.Benchmarks.Infra;
 using CurveFs.Benchmarks.Report;
 
 namespace CurveFs.Benchmarks.SmallFiles;
@@ -14,6 +15,7 @@ public static class ParallelRunner
         var latenciesMs = new double[count];
         var next = -1;
         Exception? failure = null;
+        var busyBefore = MachineCpu.BusySeconds();
         var watch = Stopwatch.StartNew();
         var workers = new List<Thread>();
         for (var t = 0; t < threads; t++)
@@ -41,9 +43,10 @@ public static class ParallelRunner
         }
         foreach (var worker in workers) worker.Join();
         var seconds = watch.Elapsed.TotalSeconds;
+        var busy = MachineCpu.BusySeconds() - busyBefore;
         if (failure is not null) throw new IOException(failure.Message, failure);
         Array.Sort(latenciesMs);
-        return new PhaseFigures(count / seconds, Percentile(latenciesMs, 0.99));
+        return new PhaseFigures(count / seconds, Percentile(latenciesMs, 0.99), busy / count * 1e6);
     }
 
     /// <summary>The nearest-rank percentile (the smallest value with at least p of the values at or below it) of sorted values.</summary>

@@ -1,4 +1,5 @@
 using CurveFs.Benchmarks.Cli;
+using CurveFs.Benchmarks.Infra;
 using CurveFs.Benchmarks.Report;
 using CurveFs.Benchmarks.SmallFiles;
 using CurveFs.Benchmarks.Targets;
@@ -52,7 +53,7 @@ public class BenchReportTests
         report.Fio.Add(new FioFigures(TargetKind.Cluster) { SeqWriteMiBps = 40, ColdReadMiBps = 100, WarmReadMiBps = 200, RandReadIops = 1040 });
         report.S3Raw = new S3RawFigures { Objects = 256, ObjectBytes = 4 << 20, InFlight = 16, PutMiBps = 160, GetMiBps = 400 };
         report.SmallFiles.Add(new SmallFileFigures(TargetKind.Passthrough, FileLayout.Tree, 4, 100) { Create = new(2000, 1), Stat = new(40_000, 0.1) });
-        report.SmallFiles.Add(new SmallFileFigures(TargetKind.Embedded, FileLayout.Tree, 4, 100) { Create = new(500, 10), Stat = new(10_000, 0.5), Error = "unlink f000001 failed: EIO" });
+        report.SmallFiles.Add(new SmallFileFigures(TargetKind.Embedded, FileLayout.Tree, 4, 100) { Create = new(500, 10, 3210), Stat = new(10_000, 0.5, 95.5), Error = "unlink f000001 failed: EIO" });
         report.Tar.Add(new TarFigures(TargetKind.Passthrough) { ExtractSeconds = 2, RemoveSeconds = 1 });
         report.Tar.Add(new TarFigures(TargetKind.Embedded) { ExtractSeconds = 8, RemoveSeconds = 1 });
         report.TargetErrors[TargetKind.Embedded] = "mount failed";
@@ -64,9 +65,32 @@ public class BenchReportTests
         Assert.Contains("| passthrough_ll (FUSE) | 83 % of local | 40 % of local | 13 % of local | 80 % of local |", text);
         Assert.Contains("| curvefs embedded | 3-level tree | 4 | 25 % of passthrough_ll | 25 % of passthrough_ll | – | – |", text);
         Assert.Contains("| curvefs embedded | 25 % of passthrough_ll | 100 % of passthrough_ll |", text);
+        Assert.Contains("| curvefs embedded | 3-level tree | 4 | 3210 | 95.5 | – | – |", text); // CPU per operation
+        Assert.DoesNotContain("| passthrough_ll (FUSE) | 3-level tree | 4 | – | – | – | – |", text); // no CPU figures, no row
         Assert.Contains("unlink f000001 failed: EIO", text);
         Assert.Contains("curvefs embedded could not be set up: mount failed", text);
         Assert.Equal(text, report.Render()); // rendering twice gives the same text
+    }
+
+    [Theory]
+    [InlineData("cpu  10 5 20 1000 7 3 2 1 0 0", 100, 0.41)] // user+nice+system+irq+softirq+steal; idle and iowait left out
+    [InlineData("cpu  10 5 20 1000 7 3 2 1 0 0", 1000, 0.041)]
+    public void MachineCpu_BusySeconds_CountsEveryColumnButIdleAndIowait(string line, long ticksPerSecond, double expected) =>
+        Assert.Equal(expected, MachineCpu.ParseBusySeconds(line, ticksPerSecond)!.Value, 6);
+
+    [Theory]
+    [InlineData("cpu0 1 2 3 4 5 6 7 8")]
+    [InlineData("cpu  1 2 3")]
+    [InlineData("cpu  1 2 x 4 5 6 7 8")]
+    public void MachineCpu_BusySeconds_AnUnexpectedLineGivesNull(string line) => Assert.Null(MachineCpu.ParseBusySeconds(line, 100));
+
+    [Fact]
+    public void MachineCpu_BusySeconds_OnThisMachine_Grows()
+    {
+        var before = MachineCpu.BusySeconds();
+        var until = DateTime.UtcNow.AddMilliseconds(100);
+        while (DateTime.UtcNow < until) { } // busy on purpose
+        Assert.True(MachineCpu.BusySeconds() > before);
     }
 
     [Fact]
