@@ -28,7 +28,7 @@ public static class MountCommand
         var blockSize = new Option<string>("--block-size") { Description = "Block size (new data directories only).", DefaultValueFactory = _ => "4M" };
         var cacheSize = new Option<string>("--cache-size") { Description = "Memory for cached data blocks.", DefaultValueFactory = _ => "128M" };
         var readAhead = new Option<string>("--read-ahead") { Description = "Largest read-ahead window of a sequential reader (at most half of --cache-size; 0 turns it off).", DefaultValueFactory = _ => "64M" };
-        var diskCache = new Option<string?>("--disk-cache") { Description = "Keep fetched data blocks in this local directory too, across mounts (checksummed; a subdirectory per filesystem). Off by default.", HelpName = "DIR" };
+        var diskCache = new Option<string?>("--disk-cache") { Description = "Keep data blocks read from the store and written by this mount in this local directory too, across mounts (checksummed; a subdirectory per filesystem). Off by default.", HelpName = "DIR" };
         var diskCacheSize = new Option<string>("--disk-cache-size") { Description = "The most the disk cache holds; least recently used blocks are deleted first.", DefaultValueFactory = _ => "10G" };
         var diskCacheFreeRatio = new Option<double>("--disk-cache-free-ratio") { Description = "The share of the disk cache's disk kept free: blocks are evicted, or not cached, rather than go below it (0 to 0.9).", DefaultValueFactory = _ => 0.1 };
         var bufferSize = new Option<string>("--buffer-size") { Description = "Memory budget for written data of all files together, buffered or being uploaded; writers wait while it is used.", DefaultValueFactory = _ => "256M" };

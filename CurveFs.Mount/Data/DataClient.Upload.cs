@@ -154,6 +154,9 @@ public sealed partial class DataClient
         {
             _requests.Release();
         }
+        // Write-through: what a mount writes is often read again soon (build outputs, a copy then verified,
+        // the same files after a remount), so the disk cache gets it without a GET.
+        diskCache?.OfferCopy(key, data);
     }
 
     /// <summary>Gives a piece's buffers and budget back (committed, or its inode is gone). Call under the buffer's lock.</summary>

@@ -52,6 +52,24 @@ public sealed class DiskCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task WrittenBlocks_AreCachedOnDisk_ARemountReadsThemWithoutGets()
+    {
+        await using var h = new DataPathHarness();
+        var content = RandomNumberGenerator.GetBytes(6 * Block + 1234); // six full blocks and a partial one
+        var writer = h.NewClient(WithDiskCache());
+        var ino = await DataPathHarness.CreateFileAsync(writer.Vfs, "f", content);
+        await writer.Data.DiskCache!.WaitForWritesAsync();
+        Assert.Equal(7, writer.Data.DiskCache.Written);
+        Assert.Equal(0, h.Store.Gets);
+        await h.CloseClientAsync(writer);
+
+        var reader = h.NewClient(WithDiskCache());
+        Assert.Equal(content, await ReadAllAsync(h, reader, ino, content.Length));
+        Assert.Equal(0, h.Store.Gets);
+        Assert.Equal(7, reader.Data.DiskCache!.Hits);
+    }
+
+    [Fact]
     public async Task CorruptOrTornFile_IsDetected_DeletedAndRefetched()
     {
         await using var h = new DataPathHarness();

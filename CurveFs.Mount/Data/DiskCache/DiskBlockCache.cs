@@ -190,14 +190,26 @@ public sealed class DiskBlockCache : IAsyncDisposable
     /// is cached already or the queue is full.</summary>
     public void Offer(string key, byte[] data)
     {
-        if (data.Length + DiskCacheFile.TrailerLength > _index.Capacity) return;
-        if (Interlocked.Add(ref _queuedBytes, data.Length) > _queueLimit)
-        {
-            Interlocked.Add(ref _queuedBytes, -data.Length);
-            Interlocked.Increment(ref _skipped);
-            return;
-        }
+        if (!TryQueueRoom(data.Length)) return;
         if (!_queue.Writer.TryWrite((key, data))) Interlocked.Add(ref _queuedBytes, -data.Length);
+    }
+
+    /// <summary>Queues a copy of a block this mount just uploaded (write-through), like <see cref="Offer"/>;
+    /// copies only when the queue takes it, because the caller's buffer goes back once the upload commits.</summary>
+    public void OfferCopy(string key, ReadOnlyMemory<byte> data)
+    {
+        if (!TryQueueRoom(data.Length)) return;
+        if (!_queue.Writer.TryWrite((key, data.ToArray()))) Interlocked.Add(ref _queuedBytes, -data.Length);
+    }
+
+    /// <summary>Counts a block of <paramref name="length"/> bytes into the write queue, or says it does not fit.</summary>
+    private bool TryQueueRoom(int length)
+    {
+        if (length + DiskCacheFile.TrailerLength > _index.Capacity) return false;
+        if (Interlocked.Add(ref _queuedBytes, length) <= _queueLimit) return true;
+        Interlocked.Add(ref _queuedBytes, -length);
+        Interlocked.Increment(ref _skipped);
+        return false;
     }
 
     /// <summary>Waits until every block queued so far is written (tests).</summary>
