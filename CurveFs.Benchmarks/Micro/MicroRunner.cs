@@ -19,6 +19,10 @@ public static class MicroRunner
     public static readonly Type[] Benchmarks =
         [typeof(SliceMapBenchmarks), typeof(MetaKeysBenchmarks), typeof(MetaCodecBenchmarks), typeof(WriteBufferBenchmarks), typeof(SmallFileBenchmarks)];
 
+    /// <summary>In process, with room for the slowest class: the default in-process timeout (5 minutes) ends
+    /// SmallFileBenchmarks' default job (about 100 iterations of 1-2 s on 2 cores) and, with it, the whole run.</summary>
+    private static readonly InProcessEmitToolchain Toolchain = new(TimeSpan.FromMinutes(30), logOutput: true);
+
     public static string? Run(BenchOptions options)
     {
         var job = options.Quick
@@ -32,7 +36,7 @@ public static class MicroRunner
             .AddAnalyser([.. defaults.GetAnalysers()])
             .AddValidator([.. defaults.GetValidators()])
             .AddLogger(new StreamLogger(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true }))
-            .AddJob(job.WithToolchain(InProcessEmitToolchain.Instance))
+            .AddJob(job.WithToolchain(Toolchain))
             .WithArtifactsPath(Path.Combine(Environment.CurrentDirectory, "BenchmarkDotNet.Artifacts"));
         var args = new List<string> { "--filter" }; // one --filter with every pattern: BenchmarkDotNet refuses a repeated option
         args.AddRange(options.MicroFilters.DefaultIfEmpty("*"));
