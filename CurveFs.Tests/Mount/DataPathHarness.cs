@@ -109,7 +109,6 @@ public sealed class DataPathHarness : IAsyncDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    /// <summary>Lets several clients share the one metadata client without the first dispose closing it.</summary>
     private int _getAttrCalls;
     private int _getXattrCalls;
 
@@ -120,6 +119,8 @@ public sealed class DataPathHarness : IAsyncDisposable
     /// <summary>Called when a client makes the metadata durable (fsync).</summary>
     public Action? OnMetaSync { get; set; }
 
+    /// <summary>Lets several clients share the one metadata client without the first dispose closing it, and
+    /// counts what they ask of it for the harness.</summary>
     private sealed class SharedMeta(IMetaClient inner, DataPathHarness harness) : IMetaClient
     {
         public FsInfo Fs => inner.Fs;

@@ -253,11 +253,7 @@ public sealed class DiskBlockCache : IAsyncDisposable
             return;
         }
         Interlocked.Increment(ref _written);
-        foreach (var victim in _index.Add(relative, data.Length + DiskCacheFile.TrailerLength, DateTime.UtcNow))
-        {
-            DiskCacheFile.TryDelete(Path.Combine(_root, victim));
-            Interlocked.Increment(ref _evicted);
-        }
+        DeleteEvicted(_index.Add(relative, data.Length + DiskCacheFile.TrailerLength, DateTime.UtcNow));
     }
 
     /// <summary>Whether a file of <paramref name="bytes"/> fits while the disk keeps its free share; evicts the
@@ -278,14 +274,20 @@ public sealed class DiskBlockCache : IAsyncDisposable
         }
         if (shortBy <= 0) return true;
         var victims = _index.EvictOldest(shortBy, out var freed);
+        DeleteEvicted(victims);
+        if (victims.Count > 0 && BitOperations.IsPow2(Interlocked.Increment(ref _spaceEvictions)))
+            _logger.LogWarning("disk cache {Dir}: the disk is short of free space (keeping {Ratio:P0} free); evicted {Count} blocks", _root, _freeRatio, victims.Count);
+        return freed >= shortBy;
+    }
+
+    /// <summary>Deletes the files the index evicted and counts them.</summary>
+    private void DeleteEvicted(IEnumerable<string> victims)
+    {
         foreach (var victim in victims)
         {
             DiskCacheFile.TryDelete(Path.Combine(_root, victim));
             Interlocked.Increment(ref _evicted);
         }
-        if (victims.Count > 0 && BitOperations.IsPow2(Interlocked.Increment(ref _spaceEvictions)))
-            _logger.LogWarning("disk cache {Dir}: the disk is short of free space (keeping {Ratio:P0} free); evicted {Count} blocks", _root, _freeRatio, victims.Count);
-        return freed >= shortBy;
     }
 
     private static void TryTouch(string path, DateTime nowUtc)

@@ -22,7 +22,7 @@ public sealed class BackgroundUploadTests
             Assert.Equal(Errno.Ok, await h.Client.WriteAsync(ino, at, data.AsMemory(at, 16 << 10)));
 
         // No flush was asked for, yet the full blocks are all on their way at once.
-        await WaitUntilAsync(() => h.Store.InFlight == 8, "8 block uploads in flight");
+        await DataClientHarness.WaitUntilAsync(() => h.Store.InFlight == 8, "8 block uploads in flight", Patience);
         Assert.Equal(data, await h.ReadAllAsync(ino)); // reads see data still being uploaded
 
         h.Store.ReleaseHeld();
@@ -51,7 +51,7 @@ public sealed class BackgroundUploadTests
             }
         });
 
-        await WaitUntilAsync(() => h.Store.InFlight == 4, "the budget's worth of uploads in flight");
+        await DataClientHarness.WaitUntilAsync(() => h.Store.InFlight == 4, "the budget's worth of uploads in flight", Patience);
         await Task.Delay(300);
         Assert.False(writer.IsCompleted, "the writer should wait while the budget is used");
         Assert.True(h.Client.BufferedBytes <= budget, $"buffered {h.Client.BufferedBytes} > budget {budget}");
@@ -121,7 +121,7 @@ public sealed class BackgroundUploadTests
 
         Assert.Equal(Errno.Ok, await h.Client.WriteAsync(ino, 0, older));
         Assert.Equal(Errno.Ok, await h.Client.WriteAsync(ino, 0, newer));
-        await WaitUntilAsync(() => h.Store.Puts == 1 && h.Store.HeldPuts == 1, "the newer block uploaded, the older held");
+        await DataClientHarness.WaitUntilAsync(() => h.Store.Puts == 1 && h.Store.HeldPuts == 1, "the newer block uploaded, the older held", Patience);
         await Task.Delay(100); // room for a wrong early commit of the newer piece
         Assert.Equal(newer, await h.ReadAllAsync(ino));
 
@@ -142,11 +142,11 @@ public sealed class BackgroundUploadTests
         var ino = await h.CreateFileAsync("discarded");
         h.Store.Hold = static (_, _) => true;
         Assert.Equal(Errno.Ok, await h.Client.WriteAsync(ino, 0, DataClientHarness.Pattern(3 * Block + 100, 5)));
-        await WaitUntilAsync(() => h.Store.InFlight == 3, "3 uploads in flight");
+        await DataClientHarness.WaitUntilAsync(() => h.Store.InFlight == 3, "3 uploads in flight", Patience);
 
         h.Client.Discard(ino);
         h.Store.ReleaseHeld();
-        await WaitUntilAsync(() => h.Client.BufferedBytes == 0, "the budget given back");
+        await DataClientHarness.WaitUntilAsync(() => h.Client.BufferedBytes == 0, "the budget given back", Patience);
         Assert.False(h.Client.HasPendingWrites(ino));
     }
 
@@ -158,16 +158,6 @@ public sealed class BackgroundUploadTests
             var previous = Interlocked.CompareExchange(ref target, value, seen);
             if (previous == seen) return;
             seen = previous;
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}");
-            await Task.Delay(10);
         }
     }
 }

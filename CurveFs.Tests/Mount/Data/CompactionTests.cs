@@ -148,7 +148,7 @@ public sealed class CompactionTests
         // Hold the compactor's upload (its keys end in compaction number 1), commit an overwrite meanwhile.
         h.Store.Hold = static (key, _) => key.EndsWith("_1", StringComparison.Ordinal);
         var compaction = h.Client.CompactChunkAsync(ino, 0);
-        await WaitUntilAsync(() => h.Store.HeldPuts > 0, "the compaction's upload to start");
+        await DataClientHarness.WaitUntilAsync(() => h.Store.HeldPuts > 0, "the compaction's upload to start", Patience);
         var late = DataClientHarness.Pattern(Block, 99);
         late.CopyTo(reference, Block / 2);
         Assert.Equal(Errno.Ok, await h.Client.WriteAsync(ino, Block / 2, late));
@@ -177,7 +177,7 @@ public sealed class CompactionTests
 
         h.Store.Hold = static (key, _) => key.EndsWith("_1", StringComparison.Ordinal);
         var compaction = h.Client.CompactChunkAsync(ino, 0);
-        await WaitUntilAsync(() => h.Store.HeldPuts > 0, "the compaction's upload to start");
+        await DataClientHarness.WaitUntilAsync(() => h.Store.HeldPuts > 0, "the compaction's upload to start", Patience);
         Assert.True((await h.Meta.ExecuteAsync(new SetAttrCommand { Ino = ino, Fields = AttrFields.Size, Size = 0, NowNs = Clock.NowNs() })).Ok);
         h.Store.ReleaseHeld();
 
@@ -203,15 +203,5 @@ public sealed class CompactionTests
         Assert.Equal(Errno.Ok, await h.Client.WriteAsync(small, 0, DataClientHarness.Pattern(100, 1)));
         Assert.Equal(Errno.Ok, await h.Client.FlushAsync(small));
         Assert.Equal(CompactionOutcome.NotNeeded, await h.Client.CompactChunkAsync(small, 0));
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(10);
-        }
     }
 }

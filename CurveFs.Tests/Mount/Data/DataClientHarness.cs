@@ -76,6 +76,17 @@ internal sealed class DataClientHarness : IAsyncDisposable
         return data[..read.Value];
     }
 
+    /// <summary>Polls until the condition holds; fails the test when it does not within <paramref name="patience"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}");
+            await Task.Delay(10);
+        }
+    }
+
     public static byte[] Pattern(int length, int seed)
     {
         var data = new byte[length];
